@@ -1,0 +1,129 @@
+//! Sign-in, sign-out and the personal start page.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{TimeDelta, Utc};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::identity::{CurrentUser, SESSION_COOKIE, removal_cookie, session_cookie};
+use super::tokens::Purpose;
+use super::{NewSession, User};
+use crate::web::error::{AppError, AppResult};
+use crate::web::page::{CsrfForm, PageContext, client_ip, safe_local_path, see_other};
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config
+        .service(login_page)
+        .service(login)
+        .service(logout)
+        .service(dashboard);
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[get("/login")]
+async fn login_page(page: PageContext, query: web::Query<NextQuery>) -> AppResult<HttpResponse> {
+    if page.user().is_some() {
+        return Ok(see_other("/dashboard"));
+    }
+    page.render(
+        "pages/login",
+        json!({ "email": "", "next": safe_local_path(query.next.as_deref()), "error": null }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+#[post("/login")]
+async fn login(req: HttpRequest, page: PageContext, CsrfForm(form): CsrfForm<LoginForm>) -> AppResult<HttpResponse> {
+    let state = page.state();
+    let now = Utc::now().naive_utc();
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let ip = client_ip(&req, &state.settings.trusted_proxies);
+    let max_lifetime = TimeDelta::hours(state.settings.session_max_hours);
+    let (email, password) = (form.email.clone(), form.password);
+    let signed_in: Option<(User, String)> = state
+        .db
+        .run(move |conn| -> Result<_, AppError> {
+            let Some(user) = super::authenticate(conn, &email, &password, now)? else {
+                return Ok(None);
+            };
+            let session = super::start_session(
+                conn,
+                NewSession {
+                    user_id: user.id,
+                    user_agent: &user_agent,
+                    client_ip: &ip,
+                },
+                now,
+                max_lifetime,
+            )?;
+            Ok(Some((user, session)))
+        })
+        .await?;
+    let next = safe_local_path(form.next.as_deref());
+    let Some((user, session_id)) = signed_in else {
+        tracing::info!("sign-in refused");
+        return page.render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "pages/login",
+            json!({ "email": form.email, "next": next, "error": "login-failed" }),
+        );
+    };
+    tracing::info!(user_id = user.id, "signed in");
+    let token = state.keys.issue(
+        Purpose::Session,
+        user.id,
+        &session_id,
+        None,
+        now,
+        TimeDelta::minutes(state.settings.session_token_minutes),
+    );
+    let target = if next == "/" { "/dashboard".to_owned() } else { next };
+    let mut response = see_other(&target);
+    response
+        .add_cookie(&session_cookie(token, state.settings.uses_https()))
+        .map_err(AppError::internal)?;
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+pub struct EmptyForm {}
+
+#[post("/logout")]
+async fn logout(page: PageContext, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<HttpResponse> {
+    if let Some(signed_in) = page.user() {
+        let session_id = signed_in.session_id.clone();
+        let now = Utc::now().naive_utc();
+        page.state()
+            .db
+            .run(move |conn| -> Result<_, AppError> { Ok(super::revoke_session(conn, &session_id, now)?) })
+            .await?;
+    }
+    let mut response = see_other("/");
+    response
+        .add_cookie(&removal_cookie(SESSION_COOKIE))
+        .map_err(AppError::internal)?;
+    Ok(response)
+}
+
+#[get("/dashboard")]
+async fn dashboard(CurrentUser(_): CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
+    page.render("pages/dashboard", json!({}))
+}

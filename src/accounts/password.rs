@@ -1,0 +1,153 @@
+//! Password hashing with argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane), kept
+//! in the PHC string so that a later change of parameters is seen and the hash is
+//! renewed at the next successful sign-in. Callers run these off the async executor.
+
+use std::sync::LazyLock;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+
+fn hasher() -> Argon2<'static> {
+    let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// A hash to verify against when the account does not exist, so that the answer takes
+/// as long as for a real account and timing does not reveal which addresses exist.
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real password, only for timing"));
+
+pub fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing cannot fail with valid params")
+        .to_string()
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    Invalid,
+    Valid,
+    /// Valid, but made with other parameters or algorithm: store a fresh hash.
+    ValidNeedsRehash,
+}
+
+pub fn verify_password(stored: Option<&str>, password: &str) -> Verification {
+    let stored = stored.unwrap_or(DUMMY_HASH.as_str());
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        let _ = hasher().verify_password(
+            password.as_bytes(),
+            &PasswordHash::new(&DUMMY_HASH).expect("dummy hash parses"),
+        );
+        return Verification::Invalid;
+    };
+    if hasher().verify_password(password.as_bytes(), &parsed).is_err() {
+        return Verification::Invalid;
+    }
+    let current = PasswordHash::new(&DUMMY_HASH).expect("dummy hash parses");
+    let same_parameters =
+        parsed.algorithm == current.algorithm && parsed.version == current.version && parsed.params == current.params;
+    if same_parameters {
+        Verification::Valid
+    } else {
+        Verification::ValidNeedsRehash
+    }
+}
+
+/// Why a new password is refused (shown next to the field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordProblem {
+    TooShort,
+    TooCommon,
+}
+
+impl PasswordProblem {
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Self::TooShort => "password-too-short",
+            Self::TooCommon => "password-too-common",
+        }
+    }
+}
+
+pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordProblem> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        return Err(PasswordProblem::TooShort);
+    }
+    let lower = password.to_lowercase();
+    let local_part = email.split('@').next().unwrap_or_default().to_lowercase();
+    // The address's own name with digits or punctuation around it is the first thing an attacker tries.
+    let rest_is_filler = |rest: String| rest.chars().all(|c| !c.is_alphabetic());
+    let built_on_address = local_part.len() >= 3 && lower.contains(&local_part) && rest_is_filler(lower.replace(&local_part, ""));
+    if super::common_passwords::is_common(&lower) || built_on_address {
+        return Err(PasswordProblem::TooCommon);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_only_its_own_password() {
+        let hash = hash_password("correct horse battery staple");
+        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_eq!(
+            verify_password(Some(&hash), "correct horse battery staple"),
+            Verification::Valid
+        );
+        assert_eq!(
+            verify_password(Some(&hash), "Correct horse battery staple"),
+            Verification::Invalid
+        );
+    }
+
+    #[test]
+    fn a_hash_with_older_parameters_asks_to_be_renewed() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8 * 1024, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let old = weak
+            .hash_password(b"correct horse battery staple", &salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            verify_password(Some(&old), "correct horse battery staple"),
+            Verification::ValidNeedsRehash
+        );
+    }
+
+    #[test]
+    fn unknown_accounts_and_garbage_hashes_are_refused() {
+        assert_eq!(verify_password(None, "whatever password"), Verification::Invalid);
+        assert_eq!(
+            verify_password(Some("not a phc string"), "whatever password"),
+            Verification::Invalid
+        );
+    }
+
+    #[test]
+    fn short_and_common_passwords_are_refused() {
+        assert_eq!(check_new_password("short", "a@b.nl"), Err(PasswordProblem::TooShort));
+        assert_eq!(
+            check_new_password("123456789012", "a@b.nl"),
+            Err(PasswordProblem::TooCommon)
+        );
+        assert_eq!(
+            check_new_password("Password1234", "a@b.nl"),
+            Err(PasswordProblem::TooCommon)
+        );
+        assert_eq!(
+            check_new_password("janssen12345", "janssen@example.nl"),
+            Err(PasswordProblem::TooCommon)
+        );
+        assert_eq!(check_new_password("paarse-olifant-fietst-snel", "a@b.nl"), Ok(()));
+    }
+}

@@ -1,0 +1,287 @@
+//! Storage: one connection type over SQLite (the embedded default) and PostgreSQL
+//! (production), an r2d2 pool, embedded migrations, and the few statements that
+//! differ per backend. Diesel is synchronous: callers reach the pool through
+//! [`Database::run`], which moves the work onto tokio's blocking threads.
+
+pub mod schema;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Any number that other applications sharing the database are unlikely to use;
+/// it serialises migrations when several nodes start at once.
+const MIGRATION_LOCK_ID: i64 = 0x0047_4553_4348_494c;
+
+/// A connection to either backend. Queries written against it run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Which backend a database URL names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseTarget {
+    Postgres(String),
+    /// Path of the SQLite file (created on first start).
+    Sqlite(PathBuf),
+}
+
+impl DatabaseTarget {
+    /// `postgres://…`/`postgresql://…` select PostgreSQL; `sqlite://path` (or a bare path) SQLite.
+    pub fn parse(url: &str) -> Result<Self, StorageError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Self::Postgres(url.to_owned()));
+        }
+        let path = url.strip_prefix("sqlite://").unwrap_or(url);
+        if path.is_empty() || url.contains("://") && !url.starts_with("sqlite://") {
+            return Err(StorageError::UnsupportedUrl);
+        }
+        Ok(Self::Sqlite(PathBuf::from(path)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("the database URL must start with postgres://, postgresql:// or sqlite://")]
+    UnsupportedUrl,
+    #[error("cannot create the folder for the SQLite database: {0}")]
+    CreateFolder(#[source] std::io::Error),
+    #[error("cannot reach the database: {0}")]
+    Pool(#[from] r2d2::PoolError),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("the database task was cancelled")]
+    Cancelled,
+}
+
+/// Opens connections of the configured backend. Written by hand rather than using
+/// diesel's `ConnectionManager<DbConnection>`, whose `establish` tries each backend in
+/// turn: an unreachable PostgreSQL URL would then silently become an SQLite file.
+#[derive(Clone, Debug)]
+pub struct ConnectionManager {
+    target: DatabaseTarget,
+    busy_timeout: Duration,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.target {
+            DatabaseTarget::Postgres(url) => PgConnection::establish(url)
+                .map(DbConnection::Postgres)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseTarget::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
+                // WAL lets readers work while one writer writes; foreign keys are off by default in SQLite.
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    self.busy_timeout.as_millis()
+                ))
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        conn.is_broken()
+    }
+}
+
+/// The pool plus what the rest of the application needs to know about the backend.
+#[derive(Clone)]
+pub struct Database {
+    pool: r2d2::Pool<ConnectionManager>,
+    target: DatabaseTarget,
+}
+
+impl Database {
+    /// Builds the pool without connecting, so the server starts (and `/readyz` reports
+    /// 503) while PostgreSQL is still down.
+    pub fn new(url: &str, max_connections: u32) -> Result<Self, StorageError> {
+        let target = DatabaseTarget::parse(url)?;
+        if let DatabaseTarget::Sqlite(path) = &target
+            && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(StorageError::CreateFolder)?;
+        }
+        let manager = ConnectionManager {
+            target: target.clone(),
+            busy_timeout: Duration::from_secs(5),
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .min_idle(Some(0))
+            .connection_timeout(Duration::from_secs(3))
+            .test_on_check_out(true)
+            .build_unchecked(manager);
+        Ok(Self { pool, target })
+    }
+
+    pub fn target(&self) -> &DatabaseTarget {
+        &self.target
+    }
+
+    /// Takes a connection on the current (blocking) thread.
+    pub fn get(&self) -> Result<PooledConnection, StorageError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Runs synchronous database work on tokio's blocking threads, never on the executor.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StorageError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(StorageError::from)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| StorageError::Cancelled)?
+    }
+
+    /// Applies pending migrations. On PostgreSQL an advisory lock makes nodes that start
+    /// together take turns; SQLite is one process's file and its migrations run in a transaction.
+    pub fn migrate(&self) -> Result<Vec<String>, StorageError> {
+        let mut conn = self.get()?;
+        run_pending_migrations(&mut conn)
+    }
+
+    pub fn ping(&self) -> Result<(), StorageError> {
+        let mut conn = self.get()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    pub fn state(&self) -> r2d2::State {
+        self.pool.state()
+    }
+}
+
+pub fn run_pending_migrations(conn: &mut DbConnection) -> Result<Vec<String>, StorageError> {
+    let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Migration(e.to_string());
+    let applied = match conn {
+        DbConnection::Postgres(pg) => {
+            diesel::sql_query("SELECT pg_advisory_lock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_ID)
+                .execute(pg)?;
+            let result = pg
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.to_string()).collect());
+            diesel::sql_query("SELECT pg_advisory_unlock($1)")
+                .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK_ID)
+                .execute(pg)?;
+            result.map_err(migration_error)?
+        }
+        DbConnection::Sqlite(lite) => lite
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect())
+            .map_err(migration_error)?,
+    };
+    Ok(applied)
+}
+
+/// Reverts every applied migration (used by the migration round-trip test and `migrate --down-all`).
+pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<(), StorageError> {
+    let migration_error = |e: Box<dyn std::error::Error + Send + Sync>| StorageError::Migration(e.to_string());
+    match conn {
+        DbConnection::Postgres(pg) => pg.revert_all_migrations(POSTGRES_MIGRATIONS).map_err(migration_error)?,
+        DbConnection::Sqlite(lite) => lite.revert_all_migrations(SQLITE_MIGRATIONS).map_err(migration_error)?,
+    };
+    Ok(())
+}
+
+/// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE` so that a transaction
+/// that reads and then writes waits for the write lock up front (honouring busy_timeout)
+/// instead of failing with SQLITE_BUSY when it tries to upgrade its lock.
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    // Nested calls become savepoints inside the outer transaction.
+    let outermost = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_none();
+    match conn {
+        DbConnection::Sqlite(lite) if outermost => {
+            AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
+        }
+        _ => Manager::begin_transaction(conn)?,
+    }
+    match work(conn) {
+        Ok(value) => {
+            Manager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback_error) => Err(rollback_error.into()),
+        },
+    }
+}
+
+/// The folder holding the SQLite file, where generated secrets and mail files go by default.
+pub fn sqlite_folder(target: &DatabaseTarget) -> Option<&Path> {
+    match target {
+        DatabaseTarget::Sqlite(path) => path.parent(),
+        DatabaseTarget::Postgres(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_by_scheme() {
+        assert_eq!(
+            DatabaseTarget::parse("sqlite://data/portal.db").unwrap(),
+            DatabaseTarget::Sqlite("data/portal.db".into())
+        );
+        assert_eq!(
+            DatabaseTarget::parse("postgres://postgres@127.0.0.1/portal").unwrap(),
+            DatabaseTarget::Postgres("postgres://postgres@127.0.0.1/portal".into())
+        );
+        assert!(matches!(
+            DatabaseTarget::parse("postgresql://x/y"),
+            Ok(DatabaseTarget::Postgres(_))
+        ));
+        assert!(DatabaseTarget::parse("mysql://root@localhost/db").is_err());
+        assert!(DatabaseTarget::parse("sqlite://").is_err());
+    }
+}

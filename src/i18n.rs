@@ -1,0 +1,222 @@
+//! Translations with Fluent (`templates/locales/<lang>/*.ftl`, embedded at build time).
+//! Dutch is the default and the fallback; English and Polish are complete translations,
+//! which a test checks key by key.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid};
+use handlebars::{Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason};
+use serde::{Deserialize, Serialize};
+
+fluent_templates::static_loader! {
+    static LOCALES = {
+        locales: "./templates/locales",
+        fallback_language: "nl",
+        // Unicode isolation marks around arguments confuse e-mail clients and tests.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// A language the portal speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    #[default]
+    Nl,
+    En,
+    Pl,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::Nl, Language::En, Language::Pl];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Nl => "nl",
+            Language::En => "en",
+            Language::Pl => "pl",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        Self::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    fn langid(self) -> LanguageIdentifier {
+        match self {
+            Language::Nl => langid!("nl"),
+            Language::En => langid!("en"),
+            Language::Pl => langid!("pl"),
+        }
+    }
+
+    /// The first supported language of an `Accept-Language` header, by quality.
+    pub fn from_accept_language(header: &str) -> Option<Self> {
+        let mut ranked: Vec<(f32, Language)> = header
+            .split(',')
+            .filter_map(|part| {
+                let mut pieces = part.split(';');
+                let language = Language::from_code(pieces.next()?)?;
+                let quality = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                (quality > 0.0).then_some((quality, language))
+            })
+            .collect();
+        // Stable sort keeps the header's order among equal qualities.
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.first().map(|(_, l)| *l)
+    }
+
+    /// The page language: an explicit choice (cookie) first, then the account's setting,
+    /// then the browser's preference, then Dutch.
+    pub fn negotiate(cookie: Option<&str>, account: Option<&str>, accept_language: Option<&str>) -> Self {
+        cookie
+            .and_then(Language::from_code)
+            .or_else(|| account.and_then(Language::from_code))
+            .or_else(|| accept_language.and_then(Language::from_accept_language))
+            .unwrap_or_default()
+    }
+}
+
+/// Translates `key`; a missing key falls back to Dutch, and then to the key itself.
+pub fn translate(language: Language, key: &str) -> String {
+    translate_with(language, key, &HashMap::new())
+}
+
+pub fn translate_with(language: Language, key: &str, args: &HashMap<Cow<'static, str>, FluentValue<'_>>) -> String {
+    let args = (!args.is_empty()).then_some(args);
+    LOCALES
+        .try_lookup_complete(&language.langid(), key, args)
+        .unwrap_or_else(|| key.to_owned())
+}
+
+/// Whether the Dutch (reference) catalogue has `key`.
+pub fn has_key(language: Language, key: &str) -> bool {
+    LOCALES.try_lookup(&language.langid(), key).is_some()
+}
+
+/// Handlebars helper `{{t "key" name=value}}`; the key may also be a variable or a
+/// sub-expression (`{{t (concat "state-" state)}}`). The language comes from the
+/// template data's `lang`. In strict builds (tests, debug) an unknown key is an error,
+/// so a missing translation fails the test that renders it.
+pub struct TranslateHelper {
+    pub strict: bool,
+}
+
+impl handlebars::HelperDef for TranslateHelper {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let key = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamTypeMismatchForName(
+                "t",
+                "0".into(),
+                "string".into(),
+            ))?;
+        let language = ctx
+            .data()
+            .get("lang")
+            .and_then(|l| l.as_str())
+            .and_then(Language::from_code)
+            .unwrap_or_default();
+        if self.strict && !has_key(language, key) {
+            return Err(
+                RenderErrorReason::Other(format!("missing translation '{key}' for {}", language.code())).into(),
+            );
+        }
+        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = h
+            .hash()
+            .iter()
+            .map(|(name, value)| {
+                let value = match value.value() {
+                    serde_json::Value::Number(n) => FluentValue::from(n.as_f64().unwrap_or_default()),
+                    serde_json::Value::String(s) => FluentValue::from(s.clone()),
+                    serde_json::Value::Null => FluentValue::from(""),
+                    other => FluentValue::from(other.to_string()),
+                };
+                (Cow::Owned((*name).to_owned()), value)
+            })
+            .collect();
+        out.write(&translate_with(language, key, &args))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_the_best_supported_language() {
+        assert_eq!(
+            Language::from_accept_language("de-DE,de;q=0.9,en;q=0.8,pl;q=0.7"),
+            Some(Language::En)
+        );
+        assert_eq!(Language::from_accept_language("pl-PL"), Some(Language::Pl));
+        assert_eq!(Language::from_accept_language("fr, de"), None);
+        assert_eq!(Language::from_accept_language("en;q=0, pl;q=0.1"), Some(Language::Pl));
+    }
+
+    #[test]
+    fn a_cookie_choice_beats_the_account_setting_and_the_browser() {
+        assert_eq!(Language::negotiate(Some("pl"), Some("en"), Some("nl")), Language::Pl);
+        assert_eq!(Language::negotiate(None, Some("en"), Some("pl")), Language::En);
+        assert_eq!(Language::negotiate(None, None, Some("pl")), Language::Pl);
+        assert_eq!(Language::negotiate(Some("xx"), None, None), Language::Nl);
+    }
+
+    #[test]
+    fn every_language_has_every_key_of_the_dutch_catalogue() {
+        let keys = |lang: &str| -> Vec<String> {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("templates/locales")
+                .join(lang);
+            let mut keys: Vec<String> = std::fs::read_dir(dir)
+                .unwrap()
+                .flat_map(|f| {
+                    std::fs::read_to_string(f.unwrap().path())
+                        .unwrap()
+                        .lines()
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .filter_map(|line| {
+                    let key = line.split_once(" =")?.0;
+                    (!key.starts_with([' ', '#', '.']) && !key.is_empty()).then(|| key.to_owned())
+                })
+                .collect();
+            keys.sort();
+            keys
+        };
+        let dutch = keys("nl");
+        assert!(dutch.len() > 20);
+        for other in ["en", "pl"] {
+            let theirs = keys(other);
+            let missing: Vec<_> = dutch.iter().filter(|k| !theirs.contains(k)).collect();
+            let extra: Vec<_> = theirs.iter().filter(|k| !dutch.contains(k)).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{other}: missing {missing:?}, extra {extra:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn arguments_are_interpolated_without_isolation_marks() {
+        let mut args = HashMap::new();
+        args.insert(Cow::Borrowed("name"), FluentValue::from("Jan"));
+        assert_eq!(translate_with(Language::En, "greeting", &args), "Hello, Jan");
+    }
+}

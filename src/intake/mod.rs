@@ -1,0 +1,2 @@
+//! Intake: the eligibility check (pure, `eligibility`), routing and filing.
+pub mod eligibility;

@@ -1,0 +1,142 @@
+//! The background worker: claims due jobs one at a time and runs them. `serve` runs one
+//! in-process; `worker` runs one alone. Several may run against one PostgreSQL database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::watch;
+
+use super::{ClaimedJob, OutgoingEmail, SEND_EMAIL};
+use crate::db::StorageError;
+use crate::startup::WorkerContext;
+
+/// Asks a worker to stop after its current job.
+#[derive(Clone)]
+pub struct Shutdown {
+    sender: Arc<watch::Sender<bool>>,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Shutdown {
+    pub fn new() -> Self {
+        Self {
+            sender: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    pub fn trigger(&self) {
+        self.sender.send_replace(true);
+    }
+
+    fn is_triggered(&self) -> bool {
+        *self.sender.borrow()
+    }
+
+    /// Sleeps for `duration` or until shutdown, whichever comes first.
+    async fn sleep(&self, duration: Duration) {
+        let mut receiver = self.sender.subscribe();
+        let _ = tokio::time::timeout(duration, receiver.wait_for(|stop| *stop)).await;
+    }
+}
+
+pub async fn run(context: WorkerContext, shutdown: Shutdown) {
+    let worker_id = format!("{}-{}", std::process::id(), &crate::accounts::tokens::random_id()[..8]);
+    let poll = Duration::from_millis(context.settings.worker_poll_millis);
+    tracing::info!(worker_id, "background worker started");
+    while !shutdown.is_triggered() {
+        match run_one(&context, &worker_id).await {
+            Ok(true) => continue,
+            Ok(false) => {
+                update_queue_depth(&context).await;
+                shutdown.sleep(poll).await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "worker cannot reach the database; retrying");
+                shutdown.sleep(poll * 5).await;
+            }
+        }
+    }
+    tracing::info!(worker_id, "background worker stopped");
+}
+
+/// Runs the worker until SIGINT or SIGTERM (the `worker` subcommand).
+pub async fn run_until_signal(context: WorkerContext) {
+    let shutdown = Shutdown::new();
+    let handle = tokio::spawn(run(context, shutdown.clone()));
+    wait_for_signal().await;
+    shutdown.trigger();
+    let _ = handle.await;
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Claims and runs one job. `Ok(false)` when none was due.
+pub async fn run_one(context: &WorkerContext, worker_id: &str) -> Result<bool, StorageError> {
+    let owner = worker_id.to_owned();
+    let claimed = context
+        .db
+        .run(move |conn| Ok::<_, StorageError>(super::claim_next(conn, &owner, Utc::now().naive_utc())?))
+        .await?;
+    let Some(job) = claimed else {
+        return Ok(false);
+    };
+    let outcome = execute(context, &job).await;
+    let owner = worker_id.to_owned();
+    let (id, attempts, kind) = (job.id, job.attempts, job.kind.clone());
+    match outcome {
+        Ok(()) => {
+            context
+                .db
+                .run(move |conn| Ok::<_, StorageError>(super::finish(conn, id, &owner)?))
+                .await?;
+            tracing::info!(job_id = id, kind, attempts, "job done");
+        }
+        Err(error) => {
+            tracing::warn!(job_id = id, kind, attempts, %error, "job failed; will retry");
+            let now = Utc::now().naive_utc();
+            context
+                .db
+                .run(move |conn| Ok::<_, StorageError>(super::retry_later(conn, id, &owner, attempts, &error, now)?))
+                .await?;
+        }
+    }
+    Ok(true)
+}
+
+async fn execute(context: &WorkerContext, job: &ClaimedJob) -> Result<(), String> {
+    match job.kind.as_str() {
+        SEND_EMAIL => {
+            let email: OutgoingEmail = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
+            context.mailer.send(&email, job.id).await
+        }
+        other => Err(format!("unknown job kind {other}")),
+    }
+}
+
+async fn update_queue_depth(context: &WorkerContext) {
+    if let Ok(depth) = context
+        .db
+        .run(|conn| Ok::<_, StorageError>(super::queue_depth(conn)?))
+        .await
+    {
+        context.metrics.job_queue_depth.set(depth);
+    }
+}

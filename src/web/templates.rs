@@ -1,0 +1,69 @@
+//! The handlebars registry: strict mode (a missing field is an error, not an empty
+//! string), templates embedded in the binary (read from disk in debug builds by
+//! rust-embed), and the helpers the templates use.
+
+use handlebars::{Handlebars, handlebars_helper};
+use rust_embed::RustEmbed;
+
+use crate::i18n::TranslateHelper;
+
+#[derive(RustEmbed)]
+#[folder = "templates/"]
+#[include = "*.hbs"]
+#[include = "**/*.hbs"]
+struct TemplateFiles;
+
+handlebars_helper!(eq: |a: Json, b: Json| a == b);
+handlebars_helper!(concat: |a: str, b: str| format!("{a}{b}"));
+handlebars_helper!(euros: |cents: i64| format_euros(cents));
+
+/// `123456` cents → `€ 1.234,56` (Dutch notation, used in all languages for amounts).
+pub fn format_euros(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let cents = cents.unsigned_abs();
+    let whole = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push('.');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}€ {grouped},{:02}", cents % 100)
+}
+
+pub fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.register_embed_templates_with_extension::<TemplateFiles>(".hbs")?;
+    registry.register_helper(
+        "t",
+        Box::new(TranslateHelper {
+            strict: cfg!(debug_assertions),
+        }),
+    );
+    registry.register_helper("eq", Box::new(eq));
+    registry.register_helper("concat", Box::new(concat));
+    registry.register_helper("euros", Box::new(euros));
+    Ok(registry)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_use_dutch_notation() {
+        assert_eq!(format_euros(0), "€ 0,00");
+        assert_eq!(format_euros(5000), "€ 50,00");
+        assert_eq!(format_euros(123_456_789), "€ 1.234.567,89");
+        assert_eq!(format_euros(-1_05), "-€ 1,05");
+    }
+
+    #[test]
+    fn every_template_compiles() {
+        let registry = build().expect("templates compile");
+        assert!(registry.has_template("layout"));
+        assert!(registry.has_template("pages/home"));
+    }
+}

@@ -1,0 +1,55 @@
+site-name = Dispute Portal
+skip-to-content = Skip to content
+nav-label = Main menu
+nav-dashboard = My overview
+nav-login = Sign in
+nav-logout = Sign out
+language-switch-label = Language
+language-nl = Nederlands
+language-en = English
+language-pl = Polski
+footer-text = Dispute Portal: mediation and binding advice in disputes with internet and ICT providers.
+greeting = Hello, { $name }
+
+home-title = A complaint about your internet or ICT provider?
+home-intro = If you cannot resolve a dispute with your provider, even after a written complaint, you can bring it to the disputes committee or to ICTWaarborg here.
+home-step-complain = First complain to your provider in writing (letter, registered letter, e-mail or web form).
+home-step-wait = Give the provider four weeks to answer, or wait for its final answer.
+home-step-file = Then, within twelve months of your written complaint, bring your dispute here.
+home-who = This portal is for consumers, for staff of affiliated providers, for mediators and committee members, and for the secretariat.
+
+login-title = Sign in
+login-submit = Sign in
+login-failed = The e-mail address or the password is not right. Check both and try again.
+field-email = E-mail address
+field-password = Password
+password-too-short = Choose a password of at least 12 characters.
+password-too-common = This password is used too often and is easy to guess. Choose another one.
+
+dashboard-title = My overview
+dashboard-signed-in-as = You are signed in as { $name }.
+role-consumer = Consumer
+role-provider_staff = Provider staff
+role-mediator = Mediator
+role-secretariat = Secretariat
+role-admin = Administrator
+
+error-back-home = Back to the home page
+error-bad-request = This request is not valid
+error-bad-request-explanation = The form or link contains something we cannot process. Go back and try again.
+error-unauthenticated = Sign-in required
+error-unauthenticated-explanation = Sign in to see this page.
+error-forbidden = Not allowed
+error-forbidden-explanation = This action was refused. Was the form open for a long time? Reload the page and try again.
+error-not-found = Page not found
+error-not-found-explanation = This page does not exist, or you have no access to it.
+error-conflict = This has changed in the meantime
+error-conflict-explanation = Someone else changed this in the meantime. Reload the page to see the new state.
+error-too-large = Too large
+error-too-large-explanation = What you tried to send is too large.
+error-rate-limited = Please wait
+error-rate-limited-explanation = You tried this too often in a short time. Wait a little and try again.
+error-unavailable = Temporarily unavailable
+error-unavailable-explanation = The portal cannot reach its data right now. Nothing is lost; try again in a few minutes.
+error-internal = Something went wrong
+error-internal-explanation = Something went wrong on our side. Try again later; if it keeps failing, contact the secretariat.

@@ -1,0 +1,55 @@
+site-name = Geschillenportaal
+skip-to-content = Naar de inhoud
+nav-label = Hoofdmenu
+nav-dashboard = Mijn overzicht
+nav-login = Inloggen
+nav-logout = Uitloggen
+language-switch-label = Taal
+language-nl = Nederlands
+language-en = English
+language-pl = Polski
+footer-text = Geschillenportaal: bemiddeling en bindend advies bij geschillen met internet- en ICT-aanbieders.
+greeting = Hallo, { $name }
+
+home-title = Een klacht over uw internet- of ICT-aanbieder?
+home-intro = Komt u er met uw aanbieder niet uit, ook niet na een schriftelijke klacht? Dan kunt u hier uw geschil voorleggen aan de geschillencommissie of aan ICTWaarborg.
+home-step-complain = Dien eerst schriftelijk een klacht in bij uw aanbieder (brief, aangetekende brief, e-mail of webformulier).
+home-step-wait = Geef de aanbieder vier weken de tijd om te antwoorden, of wacht op zijn definitieve antwoord.
+home-step-file = Leg daarna, binnen twaalf maanden na uw schriftelijke klacht, uw geschil hier voor.
+home-who = Dit portaal is er voor consumenten, voor medewerkers van aangesloten aanbieders, voor bemiddelaars en commissieleden en voor het secretariaat.
+
+login-title = Inloggen
+login-submit = Inloggen
+login-failed = Het e-mailadres of het wachtwoord klopt niet. Controleer beide en probeer het opnieuw.
+field-email = E-mailadres
+field-password = Wachtwoord
+password-too-short = Kies een wachtwoord van minstens 12 tekens.
+password-too-common = Dit wachtwoord wordt te vaak gebruikt en is makkelijk te raden. Kies een ander.
+
+dashboard-title = Mijn overzicht
+dashboard-signed-in-as = U bent ingelogd als { $name }.
+role-consumer = Consument
+role-provider_staff = Medewerker aanbieder
+role-mediator = Bemiddelaar
+role-secretariat = Secretariaat
+role-admin = Beheerder
+
+error-back-home = Terug naar de startpagina
+error-bad-request = Dit verzoek klopt niet
+error-bad-request-explanation = Het formulier of de link bevat iets wat we niet kunnen verwerken. Ga terug en probeer het opnieuw.
+error-unauthenticated = Inloggen nodig
+error-unauthenticated-explanation = Log in om deze pagina te bekijken.
+error-forbidden = Niet toegestaan
+error-forbidden-explanation = Deze actie is geweigerd. Was het formulier lang open? Laad de pagina opnieuw en probeer het nog eens.
+error-not-found = Pagina niet gevonden
+error-not-found-explanation = Deze pagina bestaat niet, of u heeft er geen toegang toe.
+error-conflict = Dit is intussen gewijzigd
+error-conflict-explanation = Iemand anders heeft dit intussen gewijzigd. Laad de pagina opnieuw en bekijk de nieuwe stand.
+error-too-large = Te groot
+error-too-large-explanation = Wat u wilde versturen is te groot.
+error-rate-limited = Even geduld
+error-rate-limited-explanation = U heeft dit te vaak kort na elkaar geprobeerd. Wacht even en probeer het dan opnieuw.
+error-unavailable = Tijdelijk niet beschikbaar
+error-unavailable-explanation = Het portaal kan zijn gegevens nu niet bereiken. Er gaat niets verloren; probeer het over een paar minuten opnieuw.
+error-internal = Er ging iets mis
+error-internal-explanation = Er ging aan onze kant iets mis. Probeer het later opnieuw; blijft het misgaan, neem dan contact op met het secretariaat.

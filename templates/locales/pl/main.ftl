@@ -1,0 +1,55 @@
+site-name = Portal Sporów
+skip-to-content = Przejdź do treści
+nav-label = Menu główne
+nav-dashboard = Mój przegląd
+nav-login = Zaloguj się
+nav-logout = Wyloguj się
+language-switch-label = Język
+language-nl = Nederlands
+language-en = English
+language-pl = Polski
+footer-text = Portal Sporów: mediacja i wiążąca opinia w sporach z dostawcami internetu i usług ICT.
+greeting = Dzień dobry, { $name }
+
+home-title = Skarga na dostawcę internetu lub usług ICT?
+home-intro = Jeśli nie możesz dojść do porozumienia z dostawcą, nawet po złożeniu pisemnej reklamacji, możesz tutaj skierować spór do komisji rozjemczej lub do ICTWaarborg.
+home-step-complain = Najpierw złóż pisemną reklamację u dostawcy (list, list polecony, e-mail lub formularz internetowy).
+home-step-wait = Daj dostawcy cztery tygodnie na odpowiedź albo poczekaj na jego ostateczne stanowisko.
+home-step-file = Następnie, w ciągu dwunastu miesięcy od pisemnej reklamacji, zgłoś spór tutaj.
+home-who = Portal jest przeznaczony dla konsumentów, pracowników zrzeszonych dostawców, mediatorów i członków komisji oraz sekretariatu.
+
+login-title = Logowanie
+login-submit = Zaloguj się
+login-failed = Adres e-mail lub hasło są nieprawidłowe. Sprawdź oba i spróbuj ponownie.
+field-email = Adres e-mail
+field-password = Hasło
+password-too-short = Wybierz hasło mające co najmniej 12 znaków.
+password-too-common = To hasło jest zbyt popularne i łatwe do odgadnięcia. Wybierz inne.
+
+dashboard-title = Mój przegląd
+dashboard-signed-in-as = Jesteś zalogowany jako { $name }.
+role-consumer = Konsument
+role-provider_staff = Pracownik dostawcy
+role-mediator = Mediator
+role-secretariat = Sekretariat
+role-admin = Administrator
+
+error-back-home = Powrót do strony głównej
+error-bad-request = To żądanie jest nieprawidłowe
+error-bad-request-explanation = Formularz lub link zawiera coś, czego nie możemy przetworzyć. Wróć i spróbuj ponownie.
+error-unauthenticated = Wymagane logowanie
+error-unauthenticated-explanation = Zaloguj się, aby zobaczyć tę stronę.
+error-forbidden = Niedozwolone
+error-forbidden-explanation = Ta czynność została odrzucona. Czy formularz był długo otwarty? Odśwież stronę i spróbuj ponownie.
+error-not-found = Nie znaleziono strony
+error-not-found-explanation = Ta strona nie istnieje lub nie masz do niej dostępu.
+error-conflict = W międzyczasie nastąpiła zmiana
+error-conflict-explanation = Ktoś inny w międzyczasie to zmienił. Odśwież stronę, aby zobaczyć aktualny stan.
+error-too-large = Za duże
+error-too-large-explanation = To, co próbujesz wysłać, jest za duże.
+error-rate-limited = Prosimy o cierpliwość
+error-rate-limited-explanation = Próbowano tego zbyt wiele razy w krótkim czasie. Odczekaj chwilę i spróbuj ponownie.
+error-unavailable = Chwilowo niedostępne
+error-unavailable-explanation = Portal nie może teraz połączyć się ze swoimi danymi. Nic nie zostało utracone; spróbuj ponownie za kilka minut.
+error-internal = Coś poszło nie tak
+error-internal-explanation = Coś poszło nie tak po naszej stronie. Spróbuj później; jeśli problem się powtarza, skontaktuj się z sekretariatem.
