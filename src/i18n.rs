@@ -89,15 +89,17 @@ pub fn translate(language: Language, key: &str) -> String {
 }
 
 pub fn translate_with(language: Language, key: &str, args: &HashMap<Cow<'static, str>, FluentValue<'_>>) -> String {
-    let args = (!args.is_empty()).then_some(args);
-    LOCALES
-        .try_lookup_complete(&language.langid(), key, args)
-        .unwrap_or_else(|| key.to_owned())
+    try_translate(language, key, args).unwrap_or_else(|| key.to_owned())
 }
 
-/// Whether the Dutch (reference) catalogue has `key`.
-pub fn has_key(language: Language, key: &str) -> bool {
-    LOCALES.try_lookup(&language.langid(), key).is_some()
+/// `None` when neither the language nor the Dutch fallback has `key`.
+pub fn try_translate(
+    language: Language,
+    key: &str,
+    args: &HashMap<Cow<'static, str>, FluentValue<'_>>,
+) -> Option<String> {
+    let args = (!args.is_empty()).then_some(args);
+    LOCALES.try_lookup_complete(&language.langid(), key, args)
 }
 
 /// Handlebars helper `{{t "key" name=value}}`; the key may also be a variable or a
@@ -131,11 +133,6 @@ impl handlebars::HelperDef for TranslateHelper {
             .and_then(|l| l.as_str())
             .and_then(Language::from_code)
             .unwrap_or_default();
-        if self.strict && !has_key(language, key) {
-            return Err(
-                RenderErrorReason::Other(format!("missing translation '{key}' for {}", language.code())).into(),
-            );
-        }
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = h
             .hash()
             .iter()
@@ -149,7 +146,16 @@ impl handlebars::HelperDef for TranslateHelper {
                 (Cow::Owned((*name).to_owned()), value)
             })
             .collect();
-        out.write(&translate_with(language, key, &args))?;
+        let text = match try_translate(language, key, &args) {
+            Some(text) => text,
+            None if self.strict => {
+                return Err(
+                    RenderErrorReason::Other(format!("missing translation '{key}' for {}", language.code())).into(),
+                );
+            }
+            None => key.to_owned(),
+        };
+        out.write(&text)?;
         Ok(())
     }
 }

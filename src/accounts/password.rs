@@ -81,7 +81,8 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPro
     let local_part = email.split('@').next().unwrap_or_default().to_lowercase();
     // The address's own name with digits or punctuation around it is the first thing an attacker tries.
     let rest_is_filler = |rest: String| rest.chars().all(|c| !c.is_alphabetic());
-    let built_on_address = local_part.len() >= 3 && lower.contains(&local_part) && rest_is_filler(lower.replace(&local_part, ""));
+    let built_on_address =
+        local_part.len() >= 3 && lower.contains(&local_part) && rest_is_filler(lower.replace(&local_part, ""));
     if super::common_passwords::is_common(&lower) || built_on_address {
         return Err(PasswordProblem::TooCommon);
     }

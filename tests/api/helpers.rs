@@ -1,0 +1,273 @@
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use diesel::Connection;
+use diesel::RunQueryDsl;
+use geschillenportaal::accounts::{self, NewUser, Role};
+use geschillenportaal::db::Database;
+use geschillenportaal::settings::{Settings, SmtpTls};
+use geschillenportaal::startup::{AppState, Application, WorkerContext};
+use secrecy::SecretString;
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub db: Database,
+    pub settings: Settings,
+    pub state: actix_web::web::Data<AppState>,
+    _data_dir: tempfile::TempDir,
+}
+
+pub const TEST_PASSWORD: &str = "lange-test-wachtzin-2026";
+
+/// A database URL of its own for one test.
+pub fn fresh_database_url(data_dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(server_url) if !server_url.is_empty() => {
+            let name = format!(
+                "gp_test_{}",
+                geschillenportaal::accounts::tokens::random_id()[..12]
+                    .to_lowercase()
+                    .replace(['-', '_'], "x")
+            );
+            let mut admin = diesel::PgConnection::establish(&server_url).expect("TEST_DATABASE_URL reachable");
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut admin)
+                .expect("create test database");
+            let (base, _) = server_url.rsplit_once('/').expect("URL with a database name");
+            format!("{base}/{name}")
+        }
+        _ => format!("sqlite://{}", data_dir.join("portal.db").display()),
+    }
+}
+
+pub fn test_settings(data_dir: &std::path::Path) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".into(),
+        base_url: "http://127.0.0.1:8080".into(),
+        data_dir: data_dir.to_owned(),
+        database_url: fresh_database_url(data_dir),
+        database_max_connections: 8,
+        jwt_secret: Some(SecretString::from("integration-test-signing-key-0123456789".to_owned())),
+        worker_in_process: false,
+        ..Settings::default()
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(data_dir.path());
+    customise(&mut settings);
+    let app = Application::build(settings.clone()).await.expect("application builds");
+    let address = app.url();
+    let state = app.state();
+    let db = state.db.clone();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    TestApp {
+        address,
+        client,
+        db,
+        settings,
+        state,
+        _data_dir: data_dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_html(&self, path: &str) -> String {
+        self.get(path).await.text().await.expect("body")
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Runs blocking database work for test setup.
+    pub async fn with_db<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut geschillenportaal::db::DbConnection) -> T + Send + 'static,
+    ) -> T {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&mut db.get().expect("connection")))
+            .await
+            .expect("db task")
+    }
+
+    pub async fn create_user(&self, email: &str, role: Role) -> i64 {
+        let email = email.to_owned();
+        self.with_db(move |conn| {
+            let user = NewUser {
+                email,
+                display_name: "Test Gebruiker".into(),
+                role,
+                password: TEST_PASSWORD.into(),
+                language: "nl".into(),
+                provider_id: None,
+            };
+            accounts::create_user(conn, user, chrono::Utc::now().naive_utc(), true).expect("user created")
+        })
+        .await
+    }
+
+    /// The CSRF token of the form on `path` (for this client's cookies).
+    pub async fn csrf_token(&self, path: &str) -> String {
+        extract_csrf(&self.get_html(path).await)
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        let token = self.csrf_token("/login").await;
+        self.post_form(
+            "/login",
+            &[("csrf_token", &token), ("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub fn worker_context(&self) -> WorkerContext {
+        WorkerContext {
+            db: self.db.clone(),
+            mailer: Arc::new(geschillenportaal::mail::Mailer::from_settings(&self.settings).expect("mailer")),
+            settings: Arc::new(self.settings.clone()),
+            metrics: self.state.metrics.clone(),
+        }
+    }
+}
+
+pub fn extract_csrf(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+pub fn location(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get("location")
+        .expect("a redirect")
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// A real SMTP server (mailin) on loopback that keeps what it receives.
+#[derive(Clone, Default)]
+pub struct SmtpSink {
+    pub messages: Arc<Mutex<Vec<String>>>,
+    current: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for SmtpSink {
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let message = String::from_utf8_lossy(&std::mem::take(&mut self.current)).into_owned();
+        self.messages.lock().unwrap().push(message);
+        mailin_embedded::response::OK
+    }
+}
+
+impl SmtpSink {
+    /// Starts the server on `listener` in a background thread.
+    pub fn start(listener: TcpListener) -> Self {
+        let sink = SmtpSink::default();
+        let mut server = mailin_embedded::Server::new(sink.clone());
+        server.with_name("smtp.test.localhost").with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        sink
+    }
+
+    pub fn received(&self) -> Vec<String> {
+        self.messages.lock().unwrap().clone()
+    }
+}
+
+/// A port on loopback that nothing listens on (yet).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+pub fn smtp_settings(port: u16) -> impl FnOnce(&mut Settings) {
+    move |settings| {
+        settings.smtp_host = Some("127.0.0.1".into());
+        settings.smtp_port = port;
+        settings.smtp_tls = SmtpTls::None;
+    }
+}
+
+/// A TCP proxy on loopback, to cut and restore the path to PostgreSQL in fault tests.
+pub struct TcpProxy {
+    pub port: u16,
+    tasks: tokio::task::JoinSet<()>,
+}
+
+impl TcpProxy {
+    pub async fn start(upstream: &str) -> Self {
+        Self::start_on(upstream, 0).await
+    }
+
+    pub async fn start_on(upstream: &str, port: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("proxy port");
+        let port = listener.local_addr().unwrap().port();
+        let upstream = upstream.to_owned();
+        let mut tasks = tokio::task::JoinSet::new();
+        let connections = Arc::new(Mutex::new(Vec::<tokio::task::AbortHandle>::new()));
+        let tracked = connections.clone();
+        tasks.spawn(async move {
+            let _abort_connections_on_drop = AbortAll(tracked.clone());
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let upstream = upstream.clone();
+                let handle = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tracked.lock().unwrap().push(handle.abort_handle());
+            }
+        });
+        Self { port, tasks }
+    }
+
+    /// Closes the listening port and every connection through it.
+    pub async fn stop(mut self) {
+        self.tasks.shutdown().await;
+    }
+}
+
+struct AbortAll(Arc<Mutex<Vec<tokio::task::AbortHandle>>>);
+
+impl Drop for AbortAll {
+    fn drop(&mut self) {
+        for handle in self.0.lock().unwrap().drain(..) {
+            handle.abort();
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests: each starts the real server on a free port with its own fresh
+//! database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
+
+mod accounts;
+mod health;
+mod helpers;
+mod jobs;
+mod pages;
+mod storage;
