@@ -13,5 +13,9 @@ fn the_lifecycle_diagram_in_the_docs_matches_the_transition_table() {
         std::fs::write(path, format!("{}{}{}", &doc[..start], expected, &doc[end..])).unwrap();
         return;
     }
-    assert_eq!(&doc[start..end], expected, "docs/LIFECYCLE.md is out of date: run UPDATE_DOCS=1 cargo test --test docs");
+    assert_eq!(
+        &doc[start..end],
+        expected,
+        "docs/LIFECYCLE.md is out of date: run UPDATE_DOCS=1 cargo test --test docs"
+    );
 }

@@ -524,3 +524,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     jobs,
 );
+
+diesel::table! {
+    rate_limits (bucket, window_start) {
+        bucket -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
