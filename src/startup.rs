@@ -18,6 +18,7 @@ use crate::db::Database;
 use crate::demo;
 use crate::jobs::worker::{self, Shutdown};
 use crate::mail::Mailer;
+use crate::mail::templates::EmailTemplates;
 use crate::settings::Settings;
 use crate::web::{error_pages, health, home, security, templates as page_templates};
 
@@ -27,7 +28,15 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub templates: Arc<Handlebars<'static>>,
     pub keys: Arc<TokenKeys>,
+    pub emails: Arc<EmailTemplates>,
     pub metrics: Metrics,
+}
+
+impl AppState {
+    /// An absolute link for e-mails.
+    pub fn link(&self, path_and_query: &str) -> String {
+        format!("{}{}", self.settings.base_url(), path_and_query)
+    }
 }
 
 #[derive(Clone)]
@@ -106,6 +115,7 @@ impl Application {
         let db = Database::new(&settings.database_url, settings.database_max_connections)?;
         let keys = Arc::new(TokenKeys::new(settings.jwt_secret()?));
         let templates = Arc::new(page_templates::build().map_err(Box::new)?);
+        let emails = Arc::new(EmailTemplates::build().map_err(Box::new)?);
         let metrics = Metrics::new();
 
         let startup_db = db.clone();
@@ -135,6 +145,7 @@ impl Application {
             settings: settings.clone(),
             templates,
             keys,
+            emails,
             metrics: metrics.clone(),
         });
 

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::identity::{CurrentUser, SESSION_COOKIE, removal_cookie, session_cookie};
+use super::rate_limit::{self, RetryAfter};
 use super::tokens::Purpose;
 use super::{NewSession, User};
 use crate::web::error::{AppError, AppResult};
@@ -18,21 +19,35 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(login)
         .service(logout)
         .service(dashboard);
+    super::registration::routes(config);
+    super::recovery::routes(config);
+    super::settings_pages::routes(config);
 }
 
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    notice: Option<String>,
 }
+
+/// Notices a redirect may ask the sign-in page to show (never free text from the URL).
+const LOGIN_NOTICES: [&str; 2] = ["password-changed", "notice-signed-out-everywhere"];
 
 #[get("/login")]
 async fn login_page(page: PageContext, query: web::Query<NextQuery>) -> AppResult<HttpResponse> {
     if page.user().is_some() {
         return Ok(see_other("/dashboard"));
     }
+    let notice = query.notice.as_deref().filter(|n| LOGIN_NOTICES.contains(n)).map(|n| {
+        if n == "password-changed" {
+            "notice-password-reset"
+        } else {
+            n
+        }
+    });
     page.render(
         "pages/login",
-        json!({ "email": "", "next": safe_local_path(query.next.as_deref()), "error": null }),
+        json!({ "email": "", "next": safe_local_path(query.next.as_deref()), "error": null, "notice": notice }),
     )
 }
 
@@ -58,11 +73,21 @@ async fn login(req: HttpRequest, page: PageContext, CsrfForm(form): CsrfForm<Log
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let max_lifetime = TimeDelta::hours(state.settings.session_max_hours);
     let (email, password) = (form.email.clone(), form.password);
-    let signed_in: Option<(User, String)> = state
+    let account_key = super::normalise_email(&email).unwrap_or_else(|| email.trim().to_lowercase());
+    let signed_in: Result<Option<(User, String)>, RetryAfter> = state
         .db
         .run(move |conn| -> Result<_, AppError> {
+            // Counted before the password is checked, for unknown addresses too.
+            for (limit, key) in [
+                (rate_limit::SIGN_IN_PER_ADDRESS, ip.as_str()),
+                (rate_limit::SIGN_IN_PER_ACCOUNT, account_key.as_str()),
+            ] {
+                if let Err(retry) = rate_limit::hit(conn, limit, key, now)? {
+                    return Ok(Err(retry));
+                }
+            }
             let Some(user) = super::authenticate(conn, &email, &password, now)? else {
-                return Ok(None);
+                return Ok(Ok(None));
             };
             let session = super::start_session(
                 conn,
@@ -74,9 +99,18 @@ async fn login(req: HttpRequest, page: PageContext, CsrfForm(form): CsrfForm<Log
                 now,
                 max_lifetime,
             )?;
-            Ok(Some((user, session)))
+            Ok(Ok(Some((user, session))))
         })
         .await?;
+    let signed_in = match signed_in {
+        Ok(signed_in) => signed_in,
+        Err(RetryAfter(seconds)) => {
+            tracing::warn!("sign-in rate limit reached");
+            return Err(AppError::RateLimited {
+                retry_after_seconds: seconds,
+            });
+        }
+    };
     let next = safe_local_path(form.next.as_deref());
     let Some((user, session_id)) = signed_in else {
         tracing::info!("sign-in refused");

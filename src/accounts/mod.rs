@@ -6,6 +6,10 @@ pub mod common_passwords;
 pub mod handlers;
 pub mod identity;
 pub mod password;
+pub mod rate_limit;
+pub mod recovery;
+pub mod registration;
+pub mod settings_pages;
 pub mod tokens;
 
 use chrono::{NaiveDateTime, TimeDelta};
@@ -286,6 +290,83 @@ pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: i64, now: NaiveDate
     )
     .set(sessions::revoked_at.eq(now))
     .execute(conn)
+}
+
+pub fn find_by_id(conn: &mut DbConnection, user_id: i64) -> QueryResult<Option<User>> {
+    users::table
+        .find(user_id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records that a single-use token was used. `false` when it had been used before.
+pub fn use_token_once(conn: &mut DbConnection, jti: &str, now: NaiveDateTime) -> QueryResult<bool> {
+    use crate::db::schema::used_tokens;
+    match diesel::insert_into(used_tokens::table)
+        .values((used_tokens::jti.eq(jti), used_tokens::used_at.eq(now)))
+        .execute(conn)
+    {
+        Ok(_) => Ok(true),
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
+/// Confirms `email` for the user: their address becomes it (an e-mail change takes effect here).
+pub fn confirm_email(conn: &mut DbConnection, user_id: i64, email: &str, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::email.eq(email),
+            users::email_confirmed_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn set_preferences(
+    conn: &mut DbConnection,
+    user_id: i64,
+    language: &str,
+    notify_by_email: bool,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(users::table.find(user_id))
+        .set((
+            users::language.eq(language),
+            users::notify_by_email.eq(notify_by_email),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of the user except `keep` (after a password change in that session).
+pub fn revoke_other_sessions(
+    conn: &mut DbConnection,
+    user_id: i64,
+    keep: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)
+}
+
+/// Deactivates a user; their sessions end at once.
+pub fn deactivate(conn: &mut DbConnection, user_id: i64, now: NaiveDateTime) -> QueryResult<()> {
+    crate::db::write_transaction(conn, |conn| {
+        diesel::update(users::table.find(user_id))
+            .set((users::deactivated_at.eq(now), users::updated_at.eq(now)))
+            .execute(conn)?;
+        revoke_all_sessions(conn, user_id, now)?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! `.eml` files in the mail folder (the embedded default), so nothing is lost and a
 //! developer can read what would have been sent.
 
+pub mod templates;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

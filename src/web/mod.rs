@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod error_pages;
+pub mod form;
 pub mod health;
 pub mod home;
 pub mod page;

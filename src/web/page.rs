@@ -103,6 +103,11 @@ impl PageContext {
         &self.state
     }
 
+    /// A handle on the shared state to move into blocking work.
+    pub fn data(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
     /// The data every template receives, merged with the page's own.
     fn layout_data(&self, page: Value) -> Value {
         let user = self.identity.as_ref().map(|s| {

@@ -32,9 +32,22 @@ pub fn format_euros(cents: i64) -> String {
     format!("{sign}€ {grouped},{:02}", cents % 100)
 }
 
+/// The registry for pages and HTML e-mails (HTML-escaping every value).
 pub fn build() -> Result<Handlebars<'static>, handlebars::TemplateError> {
+    build_registry(true)
+}
+
+/// The registry for plain-text e-mails and subjects: same templates and helpers, no HTML escaping.
+pub fn build_plain_text() -> Result<Handlebars<'static>, handlebars::TemplateError> {
+    build_registry(false)
+}
+
+fn build_registry(escape_html: bool) -> Result<Handlebars<'static>, handlebars::TemplateError> {
     let mut registry = Handlebars::new();
     registry.set_strict_mode(true);
+    if !escape_html {
+        registry.register_escape_fn(handlebars::no_escape);
+    }
     registry.register_embed_templates_with_extension::<TemplateFiles>(".hbs")?;
     registry.register_helper(
         "t",

@@ -271,3 +271,54 @@ impl Drop for AbortAll {
         }
     }
 }
+
+/// A received e-mail, parsed.
+pub struct Received {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+pub fn parse_email(raw: &str) -> Received {
+    let message = mail_parser::MessageParser::default()
+        .parse(raw.as_bytes())
+        .expect("a MIME message");
+    Received {
+        to: message
+            .to()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .unwrap_or_default()
+            .to_owned(),
+        subject: message.subject().unwrap_or_default().to_owned(),
+        text: message.body_text(0).unwrap_or_default().into_owned(),
+        html: message.body_html(0).unwrap_or_default().into_owned(),
+    }
+}
+
+/// The first link to this portal in a text.
+pub fn link_in(text: &str, base_url: &str) -> String {
+    let start = text.find(base_url).expect("the e-mail has a link");
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    link.trim_start_matches(base_url).to_owned()
+}
+
+impl TestApp {
+    /// Runs the worker until the job table is empty (or nothing is due).
+    pub async fn deliver_emails(&self) {
+        let context = self.worker_context();
+        while geschillenportaal::jobs::worker::run_one(&context, "test-worker")
+            .await
+            .expect("worker")
+        {}
+    }
+}
+
+/// An app whose e-mail goes over SMTP to a fresh sink on loopback.
+pub async fn spawn_app_with_smtp() -> (TestApp, SmtpSink) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sink = SmtpSink::start(listener);
+    (spawn_app_with(smtp_settings(port)).await, sink)
+}

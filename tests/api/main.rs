@@ -6,4 +6,5 @@ mod health;
 mod helpers;
 mod jobs;
 mod pages;
+mod registration;
 mod storage;
