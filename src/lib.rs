@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod intake;
 pub mod jobs;
 pub mod mail;
+pub mod policy;
 pub mod registry;
 pub mod settings;
 pub mod startup;
