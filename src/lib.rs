@@ -2,6 +2,7 @@
 //! internet and ICT providers. See `docs/ARCHITECTURE.md` for the map of modules.
 
 pub mod accounts;
+pub mod audit;
 pub mod cases;
 pub mod cli;
 pub mod db;

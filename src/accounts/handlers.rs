@@ -22,6 +22,9 @@ pub fn routes(config: &mut web::ServiceConfig) {
     super::registration::routes(config);
     super::recovery::routes(config);
     super::settings_pages::routes(config);
+    super::invites::routes(config);
+    super::api_tokens::routes(config);
+    super::admin::routes(config);
 }
 
 #[derive(Deserialize)]

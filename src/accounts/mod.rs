@@ -2,9 +2,12 @@
 //! Pure rules live in `password` and `tokens`; this file holds the queries;
 //! `identity` turns a request into a signed-in user; `handlers` serves the pages.
 
+pub mod admin;
+pub mod api_tokens;
 pub mod common_passwords;
 pub mod handlers;
 pub mod identity;
+pub mod invites;
 pub mod password;
 pub mod rate_limit;
 pub mod recovery;

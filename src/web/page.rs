@@ -103,6 +103,17 @@ impl PageContext {
         &self.state
     }
 
+    /// Whether a submitted CSRF token is this caller's (for forms read by hand).
+    pub fn csrf_token_matches(&self, submitted: &str) -> bool {
+        let expected = self.csrf_token.as_bytes();
+        expected.len() == submitted.len()
+            && expected
+                .iter()
+                .zip(submitted.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+
     /// A handle on the shared state to move into blocking work.
     pub fn data(&self) -> web::Data<AppState> {
         self.state.clone()
@@ -111,10 +122,14 @@ impl PageContext {
     /// The data every template receives, merged with the page's own.
     fn layout_data(&self, page: Value) -> Value {
         let user = self.identity.as_ref().map(|s| {
+            let actor = crate::policy::Actor::from(s);
             json!({
                 "name": s.user.display_name,
                 "email": s.user.email,
                 "role": s.role.as_str(),
+                "can_invite": crate::policy::can_invite(&actor, crate::accounts::Role::ProviderStaff, actor.provider_id),
+                "can_use_api": crate::policy::can_use_api_tokens(&actor),
+                "can_manage_users": crate::policy::can_manage_users(&actor),
             })
         });
         let back = url_escape(&self.path);

@@ -213,3 +213,99 @@ async fn each_role_can_sign_in_to_its_overview() {
         assert!(page.text().await.unwrap().contains(label), "{role:?}");
     }
 }
+
+#[tokio::test]
+async fn an_admin_deactivates_a_user_whose_sessions_end_at_once_and_only_admins_may() {
+    let app = spawn_app().await;
+    app.create_user("admin@example.nl", Role::Admin).await;
+    let victim = app.create_user("jan@example.nl", Role::Consumer).await;
+    let (jan, _) = app.sign_in_as_new_client("jan@example.nl", TEST_PASSWORD).await;
+    assert_eq!(jan.get(app.url("/dashboard")).send().await.unwrap().status(), 200);
+    // Non-admins do not see the page at all.
+    for (email, role) in [("s@example.nl", Role::Secretariat), ("m@example.nl", Role::Mediator)] {
+        app.create_user(email, role).await;
+        let (client, _) = app.sign_in_as_new_client(email, TEST_PASSWORD).await;
+        assert_eq!(
+            client.get(app.url("/admin/users")).send().await.unwrap().status(),
+            404,
+            "{role:?}"
+        );
+    }
+    assert_eq!(jan.get(app.url("/admin/users")).send().await.unwrap().status(), 404);
+
+    app.sign_in("admin@example.nl", TEST_PASSWORD).await;
+    let page = app.get_html("/admin/users?role=consumer").await;
+    assert!(page.contains("jan@example.nl"));
+    assert!(!page.contains("admin@example.nl"), "filtered by role");
+    let csrf = crate::helpers::extract_csrf(&page);
+    let response = app
+        .post_form(&format!("/admin/users/{victim}/deactivate"), &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        jan.get(app.url("/dashboard")).send().await.unwrap().status(),
+        303,
+        "signed out at once"
+    );
+    assert_eq!(
+        app.sign_in_as_new_client("jan@example.nl", TEST_PASSWORD)
+            .await
+            .1
+            .status(),
+        422
+    );
+    let response = app
+        .post_form(&format!("/admin/users/{victim}/reactivate"), &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        app.sign_in_as_new_client("jan@example.nl", TEST_PASSWORD)
+            .await
+            .1
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.post_form("/admin/users/999999/deactivate", &[("csrf_token", &csrf)])
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn the_user_list_pages_by_keyset() {
+    let app = spawn_app().await;
+    app.create_user("admin@example.nl", Role::Admin).await;
+    app.with_db(|conn| {
+        let hash = geschillenportaal::accounts::password::hash_password("irrelevant-for-this-test");
+        let now = chrono::Utc::now().naive_utc();
+        for i in 0..60 {
+            geschillenportaal::accounts::insert_user(
+                conn,
+                &format!("user{i:02}@example.nl"),
+                "U",
+                &hash,
+                Role::Consumer,
+                None,
+                "nl",
+                None,
+                now,
+            )
+            .unwrap();
+        }
+    })
+    .await;
+    app.sign_in("admin@example.nl", TEST_PASSWORD).await;
+    let first = app.get_html("/admin/users?role=consumer").await;
+    assert!(first.contains("user00@example.nl") && first.contains("user49@example.nl"));
+    assert!(!first.contains("user50@example.nl"));
+    let first_unescaped = first.replace("&#x3D;", "=").replace("&amp;", "&");
+    let start = first_unescaped
+        .find("/admin/users?role=consumer&after=")
+        .expect("a next link");
+    let href: String = first_unescaped[start..].chars().take_while(|c| *c != '"').collect();
+    let second = app.get_html(&href).await;
+    assert!(second.contains("user50@example.nl") && second.contains("user59@example.nl"));
+    assert!(!second.contains("user49@example.nl"));
+}

@@ -322,3 +322,30 @@ pub async fn spawn_app_with_smtp() -> (TestApp, SmtpSink) {
     let sink = SmtpSink::start(listener);
     (spawn_app_with(smtp_settings(port)).await, sink)
 }
+
+impl TestApp {
+    /// Signs in with a client of its own (a second browser); returns it and the answer.
+    pub async fn sign_in_as_new_client(&self, email: &str, password: &str) -> (reqwest::Client, reqwest::Response) {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let login = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = extract_csrf(&login);
+        let response = client
+            .post(self.url("/login"))
+            .form(&[("csrf_token", csrf.as_str()), ("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        (client, response)
+    }
+}

@@ -4,6 +4,7 @@
 mod accounts;
 mod health;
 mod helpers;
+mod invites;
 mod jobs;
 mod pages;
 mod registration;
