@@ -7,6 +7,7 @@ pub mod cases;
 pub mod cli;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod i18n;
 pub mod intake;
 pub mod jobs;

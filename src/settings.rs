@@ -51,6 +51,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<String>,
     /// Load demo data on start when the database is empty.
     pub demo: bool,
+    /// A word list (one per line) that holds case messages for moderation; the built-in
+    /// Dutch, English and Polish list when unset.
+    pub moderation_words_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -97,6 +100,7 @@ impl Default for Settings {
             worker_poll_millis: 1000,
             trusted_proxies: Vec::new(),
             demo: false,
+            moderation_words_file: None,
         }
     }
 }

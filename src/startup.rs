@@ -14,6 +14,7 @@ use prometheus::{IntGauge, Registry};
 use tracing_actix_web::TracingLogger;
 
 use crate::accounts::{self, tokens::TokenKeys};
+use crate::cases::moderation::{self, WordList};
 use crate::db::Database;
 use crate::demo;
 use crate::jobs::worker::{self, Shutdown};
@@ -29,6 +30,7 @@ pub struct AppState {
     pub templates: Arc<Handlebars<'static>>,
     pub keys: Arc<TokenKeys>,
     pub emails: Arc<EmailTemplates>,
+    pub moderation: Arc<WordList>,
     pub metrics: Metrics,
 }
 
@@ -116,6 +118,10 @@ impl Application {
         let keys = Arc::new(TokenKeys::new(settings.jwt_secret()?));
         let templates = Arc::new(page_templates::build().map_err(Box::new)?);
         let emails = Arc::new(EmailTemplates::build().map_err(Box::new)?);
+        let moderation = Arc::new(match &settings.moderation_words_file {
+            Some(path) => WordList::parse(&std::fs::read_to_string(path)?),
+            None => moderation::default_list(),
+        });
         let metrics = Metrics::new();
 
         let startup_db = db.clone();
@@ -146,6 +152,7 @@ impl Application {
             templates,
             keys,
             emails,
+            moderation,
             metrics: metrics.clone(),
         });
 
@@ -226,6 +233,7 @@ fn build_server(
             .service(home::switch_language)
             .service(home::static_file)
             .configure(accounts::handlers::routes)
+            .configure(crate::cases::handlers::routes)
             .default_service(web::to(home::not_found))
     })
     .shutdown_timeout(30)

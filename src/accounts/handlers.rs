@@ -6,7 +6,7 @@ use chrono::{TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::identity::{CurrentUser, SESSION_COOKIE, removal_cookie, session_cookie};
+use super::identity::{SESSION_COOKIE, removal_cookie, session_cookie};
 use super::rate_limit::{self, RetryAfter};
 use super::tokens::Purpose;
 use super::{NewSession, User};
@@ -14,11 +14,7 @@ use crate::web::error::{AppError, AppResult};
 use crate::web::page::{CsrfForm, PageContext, client_ip, safe_local_path, see_other};
 
 pub fn routes(config: &mut web::ServiceConfig) {
-    config
-        .service(login_page)
-        .service(login)
-        .service(logout)
-        .service(dashboard);
+    config.service(login_page).service(login).service(logout);
     super::registration::routes(config);
     super::recovery::routes(config);
     super::settings_pages::routes(config);
@@ -158,9 +154,4 @@ async fn logout(page: PageContext, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResul
         .add_cookie(&removal_cookie(SESSION_COOKIE))
         .map_err(AppError::internal)?;
     Ok(response)
-}
-
-#[get("/dashboard")]
-async fn dashboard(CurrentUser(_): CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
-    page.render("pages/dashboard", json!({}))
 }

@@ -2,7 +2,12 @@
 //! pure) and the queries that read and write cases.
 
 pub mod assignment;
+pub mod handlers;
 pub mod lifecycle;
+pub mod moderation;
+pub mod queries;
+pub mod thread;
+pub mod transition;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

@@ -130,6 +130,7 @@ impl PageContext {
                 "can_invite": crate::policy::can_invite(&actor, crate::accounts::Role::ProviderStaff, actor.provider_id),
                 "can_use_api": crate::policy::can_use_api_tokens(&actor),
                 "can_manage_users": crate::policy::can_manage_users(&actor),
+                "sees_all_cases": crate::policy::can_see_all_cases(&actor),
             })
         });
         let back = url_escape(&self.path);

@@ -62,6 +62,10 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(data_dir.path());
     customise(&mut settings);
+    // TEST_LOG=1 shows the server's log lines (quiet by default).
+    if std::env::var("TEST_LOG").is_ok() {
+        geschillenportaal::telemetry::init(&settings);
+    }
     let app = Application::build(settings.clone()).await.expect("application builds");
     let address = app.url();
     let state = app.state();
@@ -347,5 +351,168 @@ impl TestApp {
             .await
             .unwrap();
         (client, response)
+    }
+}
+
+/// A case in state `submitted` under the telecom commission's default rules, with a
+/// consumer, two staff of its provider (one of another provider), an assigned and an
+/// unassigned mediator, and the secretariat; all with TEST_PASSWORD.
+pub struct SeededCase {
+    pub case_id: i64,
+}
+
+pub const CONSUMER: &str = "consument@example.nl";
+pub const OTHER_CONSUMER: &str = "andere.consument@example.nl";
+pub const STAFF: &str = "medewerker@aanbieder.nl";
+pub const OTHER_STAFF: &str = "medewerker@concurrent.nl";
+pub const MEDIATOR: &str = "bemiddelaar@example.nl";
+pub const OTHER_MEDIATOR: &str = "andere.bemiddelaar@example.nl";
+pub const SECRETARIAT: &str = "secretariaat@example.nl";
+
+impl TestApp {
+    pub async fn seed_case(&self) -> SeededCase {
+        self.seed_case_with(geschillenportaal::registry::rules::SchemeRules::commission_defaults())
+            .await
+    }
+
+    pub async fn seed_case_with(&self, rules: geschillenportaal::registry::rules::SchemeRules) -> SeededCase {
+        use diesel::prelude::*;
+        use geschillenportaal::db::schema::case_assignments;
+        use geschillenportaal::registry::{self, NewProvider};
+        let hash = geschillenportaal::accounts::password::hash_password(TEST_PASSWORD);
+        self.with_db(move |conn| {
+            let now = chrono::Utc::now().naive_utc();
+            let since = chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+            let scheme_id = registry::create_scheme(
+                conn,
+                registry::NewScheme {
+                    code: "TEL",
+                    name: "Geschillencommissie Telecommunicatie",
+                    languages: "nl",
+                    reference_prefix: "TEL",
+                },
+                &rules,
+                since,
+                now,
+            )
+            .unwrap();
+            let provider = |conn: &mut geschillenportaal::db::DbConnection, kvk: &str, name: &str| {
+                registry::create_provider(
+                    conn,
+                    NewProvider {
+                        kvk_number: kvk,
+                        legal_name: name,
+                        trade_names: "",
+                        street: "",
+                        postcode: "",
+                        city: "",
+                        website: "",
+                        complaint_email: "",
+                    },
+                    now,
+                )
+                .unwrap()
+            };
+            let provider_id = provider(conn, "11111111", "Glasvezel Aanbieder B.V.");
+            let other_provider = provider(conn, "22222222", "Concurrent B.V.");
+            let mut user = |email: &str, role: geschillenportaal::accounts::Role, provider: Option<i64>| {
+                let name = format!("Naam {}", email.split('@').next().unwrap_or_default());
+                geschillenportaal::accounts::insert_user(
+                    conn,
+                    email,
+                    &name,
+                    &hash,
+                    role,
+                    provider,
+                    "nl",
+                    Some(now),
+                    now,
+                )
+                .unwrap()
+            };
+            use geschillenportaal::accounts::Role::*;
+            let consumer = user(CONSUMER, Consumer, None);
+            user(OTHER_CONSUMER, Consumer, None);
+            user(STAFF, ProviderStaff, Some(provider_id));
+            user(OTHER_STAFF, ProviderStaff, Some(other_provider));
+            let mediator = user(MEDIATOR, Mediator, None);
+            user(OTHER_MEDIATOR, Mediator, None);
+            user(SECRETARIAT, Secretariat, None);
+            let rules_id = registry::rules_in_force(conn, scheme_id, now.date())
+                .unwrap()
+                .unwrap()
+                .id;
+            let (case_id, _) = geschillenportaal::cases::import_case(
+                conn,
+                geschillenportaal::cases::ImportedCase {
+                    scheme_id,
+                    reference_prefix: "TEL",
+                    rules_id,
+                    consumer_id: consumer,
+                    provider_id,
+                    category: "outage_speed",
+                    language: "nl",
+                    state: "submitted",
+                    state_due_on: None,
+                    contract_date: Some(since),
+                    written_complaint_date: now.date() - chrono::TimeDelta::days(40),
+                    written_complaint_channel: "registered_letter",
+                    claim_cents: Some(24_000),
+                    desired_outcome: "Terugbetaling van drie maanden abonnement.",
+                    description: "Internet valt elke avond weg.",
+                    fee_cents: 5000,
+                    fee_status: "due",
+                    complete_on: None,
+                    outcome_due_on: None,
+                    submitted_at: now,
+                },
+                None,
+                now,
+            )
+            .unwrap();
+            diesel::insert_into(case_assignments::table)
+                .values((
+                    case_assignments::case_id.eq(case_id),
+                    case_assignments::user_id.eq(mediator),
+                    case_assignments::panel_role.eq("chair"),
+                    case_assignments::status.eq("confirmed"),
+                    case_assignments::created_at.eq(now),
+                    case_assignments::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .unwrap();
+            SeededCase { case_id }
+        })
+        .await
+    }
+
+    /// A signed-in client for one of the seeded users.
+    pub async fn client_for(&self, email: &str) -> reqwest::Client {
+        let (client, response) = self.sign_in_as_new_client(email, TEST_PASSWORD).await;
+        assert_eq!(response.status(), 303, "{email} signs in");
+        client
+    }
+
+    /// Performs a case action through the page's form, as a user would.
+    pub async fn act(&self, client: &reqwest::Client, case_id: i64, action: &str, note: &str) -> reqwest::Response {
+        let response = client.get(self.url(&format!("/zaken/{case_id}"))).send().await.unwrap();
+        let status = response.status();
+        let page = response.text().await.unwrap();
+        assert!(page.contains("csrf_token"), "case page {status}: {page}");
+        let csrf = extract_csrf(&page);
+        let marker = "name=\"version\" value=\"";
+        let start = page.find(marker).expect("the page has an action form") + marker.len();
+        let version: String = page[start..].chars().take_while(char::is_ascii_digit).collect();
+        client
+            .post(self.url(&format!("/zaken/{case_id}/acties")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("action", action),
+                ("version", version.as_str()),
+                ("note", note),
+            ])
+            .send()
+            .await
+            .unwrap()
     }
 }

@@ -1,0 +1,238 @@
+//! Reading cases: the row, the facts that access and transitions depend on, and the
+//! lists of the dashboards (keyset-paginated, one query each).
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::db::DbConnection;
+use crate::db::schema::{case_assignments, cases, providers, schemes, users};
+use crate::policy::CaseParties;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub id: i64,
+    pub reference: String,
+    pub scheme_id: i64,
+    pub rules_id: i64,
+    pub consumer_id: i64,
+    pub provider_id: i64,
+    pub category: String,
+    pub language: String,
+    pub state: String,
+    pub state_entered_at: NaiveDateTime,
+    pub state_due_on: Option<NaiveDate>,
+    pub version: i32,
+    pub contract_date: Option<NaiveDate>,
+    pub written_complaint_date: NaiveDate,
+    pub written_complaint_channel: String,
+    pub provider_answer_date: Option<NaiveDate>,
+    pub provider_final_answer: bool,
+    pub claim_cents: Option<i64>,
+    pub desired_outcome: String,
+    pub description: String,
+    pub private_note: String,
+    pub fee_cents: i64,
+    pub fee_status: String,
+    pub deposit_cents: i64,
+    pub complete_on: Option<NaiveDate>,
+    pub outcome_due_on: Option<NaiveDate>,
+    pub submitted_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+    pub anonymised_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Assignment statuses that give a mediator access to a case.
+pub const ACTIVE_ASSIGNMENT: [&str; 2] = ["proposed", "confirmed"];
+
+pub fn find_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .find(case_id)
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn mediator_ids(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<i64>> {
+    case_assignments::table
+        .filter(case_assignments::case_id.eq(case_id))
+        .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+        .select(case_assignments::user_id)
+        .load(conn)
+}
+
+/// The case and who its parties are (for the policy), in two indexed lookups.
+pub fn case_with_parties(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<(CaseRow, CaseParties)>> {
+    let Some(case) = find_case(conn, case_id)? else {
+        return Ok(None);
+    };
+    let parties = CaseParties {
+        consumer_id: case.consumer_id,
+        provider_id: case.provider_id,
+        mediator_ids: mediator_ids(conn, case_id)?,
+    };
+    Ok(Some((case, parties)))
+}
+
+/// A line of a case list.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct CaseListItem {
+    pub id: i64,
+    pub reference: String,
+    pub state: String,
+    pub state_due_on: Option<NaiveDate>,
+    pub category: String,
+    pub claim_cents: Option<i64>,
+    pub submitted_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub provider_name: String,
+    pub scheme_code: String,
+    pub consumer_name: String,
+}
+
+type ListColumns = (
+    cases::id,
+    cases::reference,
+    cases::state,
+    cases::state_due_on,
+    cases::category,
+    cases::claim_cents,
+    cases::submitted_at,
+    cases::updated_at,
+    providers::legal_name,
+    schemes::code,
+    users::display_name,
+);
+
+const LIST_COLUMNS: ListColumns = (
+    cases::id,
+    cases::reference,
+    cases::state,
+    cases::state_due_on,
+    cases::category,
+    cases::claim_cents,
+    cases::submitted_at,
+    cases::updated_at,
+    providers::legal_name,
+    schemes::code,
+    users::display_name,
+);
+
+/// Which cases a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub consumer_id: Option<i64>,
+    pub provider_id: Option<i64>,
+    pub mediator_id: Option<i64>,
+    pub state: Option<String>,
+    pub scheme_id: Option<i64>,
+    /// Only cases whose deadline has passed by this day.
+    pub overdue_on: Option<NaiveDate>,
+}
+
+/// A keyset cursor for lists sorted by due date (no due date last), then id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueCursor {
+    pub due: Option<NaiveDate>,
+    pub id: i64,
+}
+
+impl DueCursor {
+    pub fn encode(self) -> String {
+        match self.due {
+            Some(due) => format!("{due}_{}", self.id),
+            None => format!("none_{}", self.id),
+        }
+    }
+
+    pub fn decode(value: &str) -> Option<Self> {
+        let (due, id) = value.split_once('_')?;
+        let id = id.parse().ok()?;
+        let due = if due == "none" { None } else { Some(due.parse().ok()?) };
+        Some(Self { due, id })
+    }
+}
+
+/// Cases matching `filter`, what is due first first (cases without a deadline last),
+/// after `cursor`; one query with joins, no N+1.
+pub fn list_cases(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    cursor: Option<DueCursor>,
+    limit: i64,
+) -> QueryResult<Vec<CaseListItem>> {
+    let mut query = cases::table
+        .inner_join(providers::table)
+        .inner_join(schemes::table)
+        .inner_join(users::table.on(users::id.eq(cases::consumer_id)))
+        .select(LIST_COLUMNS)
+        .into_boxed();
+    if let Some(id) = filter.consumer_id {
+        query = query.filter(cases::consumer_id.eq(id));
+    }
+    if let Some(id) = filter.provider_id {
+        query = query.filter(cases::provider_id.eq(id));
+    }
+    if let Some(id) = filter.mediator_id {
+        let assigned = case_assignments::table
+            .filter(case_assignments::user_id.eq(id))
+            .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+            .select(case_assignments::case_id);
+        query = query.filter(cases::id.eq_any(assigned));
+    }
+    if let Some(state) = &filter.state {
+        query = query.filter(cases::state.eq(state.clone()));
+    }
+    if let Some(id) = filter.scheme_id {
+        query = query.filter(cases::scheme_id.eq(id));
+    }
+    if let Some(day) = filter.overdue_on {
+        query = query.filter(cases::state_due_on.lt(day));
+    }
+    // Keyset: (due is null, due, id) ascending, expressed without NULLS LAST (not portable).
+    if let Some(cursor) = cursor {
+        query = match cursor.due {
+            Some(due) => query.filter(
+                cases::state_due_on
+                    .gt(due)
+                    .or(cases::state_due_on.eq(due).and(cases::id.gt(cursor.id)))
+                    .or(cases::state_due_on.is_null()),
+            ),
+            None => query.filter(cases::state_due_on.is_null().and(cases::id.gt(cursor.id))),
+        };
+    }
+    query
+        .order((cases::state_due_on.is_null(), cases::state_due_on, cases::id))
+        .limit(limit)
+        .load(conn)
+}
+
+/// How many cases are in each state (the secretariat's overview), one grouped query.
+pub fn count_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    use diesel::dsl::count_star;
+    cases::table
+        .group_by(cases::state)
+        .select((cases::state, count_star()))
+        .order(cases::state)
+        .load(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let with_due = DueCursor {
+            due: NaiveDate::from_ymd_opt(2026, 12, 1),
+            id: 42,
+        };
+        assert_eq!(DueCursor::decode(&with_due.encode()), Some(with_due));
+        let without = DueCursor { due: None, id: 7 };
+        assert_eq!(DueCursor::decode(&without.encode()), Some(without));
+        assert_eq!(DueCursor::decode("2026-13-01_1"), None);
+        assert_eq!(DueCursor::decode("x"), None);
+        assert_eq!(DueCursor::decode("none_abc"), None);
+    }
+}
