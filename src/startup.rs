@@ -83,6 +83,7 @@ pub enum StartupError {
 pub struct WorkerContext {
     pub db: Database,
     pub mailer: Arc<Mailer>,
+    pub emails: Arc<EmailTemplates>,
     pub settings: Arc<Settings>,
     pub metrics: Metrics,
 }
@@ -97,6 +98,7 @@ impl WorkerContext {
         Ok(Self {
             db,
             mailer: Arc::new(Mailer::from_settings(settings).map_err(StartupError::Mail)?),
+            emails: Arc::new(EmailTemplates::build().map_err(Box::new)?),
             settings: Arc::new(settings.clone()),
             metrics: Metrics::new(),
         })
@@ -151,7 +153,7 @@ impl Application {
             settings: settings.clone(),
             templates,
             keys,
-            emails,
+            emails: emails.clone(),
             moderation,
             metrics: metrics.clone(),
         });
@@ -168,6 +170,7 @@ impl Application {
             let context = WorkerContext {
                 db,
                 mailer: Arc::new(Mailer::from_settings(&settings).map_err(StartupError::Mail)?),
+                emails: emails.clone(),
                 settings: settings.clone(),
                 metrics,
             };

@@ -45,11 +45,21 @@ impl Shutdown {
     }
 }
 
+/// How often a worker looks at deadlines and purges old rate-limit windows.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+
 pub async fn run(context: WorkerContext, shutdown: Shutdown) {
     let worker_id = format!("{}-{}", std::process::id(), &crate::accounts::tokens::random_id()[..8]);
     let poll = Duration::from_millis(context.settings.worker_poll_millis);
     tracing::info!(worker_id, "background worker started");
+    let mut last_housekeeping: Option<std::time::Instant> = None;
     while !shutdown.is_triggered() {
+        if last_housekeeping.is_none_or(|at| at.elapsed() >= HOUSEKEEPING_EVERY) {
+            last_housekeeping = Some(std::time::Instant::now());
+            if let Err(error) = housekeeping(&context, Utc::now().naive_utc()).await {
+                tracing::warn!(%error, "deadline check failed; will retry");
+            }
+        }
         match run_one(&context, &worker_id).await {
             Ok(true) => continue,
             Ok(false) => {
@@ -129,6 +139,30 @@ async fn execute(context: &WorkerContext, job: &ClaimedJob) -> Result<(), String
         }
         other => Err(format!("unknown job kind {other}")),
     }
+}
+
+/// Deadlines (reminders and expiry steps) and old rate-limit windows.
+pub async fn housekeeping(
+    context: &WorkerContext,
+    now: chrono::NaiveDateTime,
+) -> Result<crate::cases::deadlines::Report, crate::cases::transition::TransitionFailure> {
+    let emails = context.emails.clone();
+    let base_url = context.settings.base_url().to_owned();
+    context
+        .db
+        .run(move |conn| -> Result<_, crate::cases::transition::TransitionFailure> {
+            let report = crate::cases::deadlines::run(conn, &emails, &base_url, now)?;
+            crate::accounts::rate_limit::purge(conn, now)?;
+            if report != crate::cases::deadlines::Report::default() {
+                tracing::info!(
+                    expired = report.expired,
+                    reminders = report.reminders,
+                    "deadlines handled"
+                );
+            }
+            Ok(report)
+        })
+        .await
 }
 
 async fn update_queue_depth(context: &WorkerContext) {

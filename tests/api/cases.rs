@@ -579,3 +579,159 @@ async fn dashboards_list_each_roles_own_cases_and_export_csv() {
     assert!(!filtered.contains(&reference));
     let _ = jobs::table;
 }
+
+#[tokio::test]
+async fn a_missed_defence_deadline_is_reminded_then_handled_by_the_worker_once() {
+    let (app, sink) = spawn_app_with_smtp().await;
+    let seeded = app.seed_case().await;
+    let id = seeded.case_id;
+    let secretariat = app.client_for(SECRETARIAT).await;
+    app.act(&secretariat, id, "accept_complete", "").await;
+    app.act(&secretariat, id, "waive_fee", "").await;
+    assert_eq!(state_of(&app, id).await, "awaiting_defence");
+    app.deliver_emails().await;
+    let before = sink.received().len();
+    let due = app
+        .with_db(move |c| {
+            cases::table
+                .find(id)
+                .select(cases::state_due_on)
+                .first::<Option<chrono::NaiveDate>>(c)
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    let context = app.worker_context();
+    let at = |day: chrono::NaiveDate| day.and_hms_opt(9, 0, 0).unwrap();
+
+    // A week before: one reminder to the provider's staff, however often the worker looks.
+    for _ in 0..3 {
+        geschillenportaal::jobs::worker::housekeeping(&context, at(due - chrono::TimeDelta::days(7)))
+            .await
+            .unwrap();
+    }
+    // The jobs were queued "three weeks from now" on the moved clock; make them due on the real one.
+    app.with_db(|c| {
+        diesel::update(jobs::table)
+            .set(jobs::run_at.eq(chrono::Utc::now().naive_utc()))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    app.deliver_emails().await;
+    let reminders: Vec<Received> = sink.received()[before..].iter().map(|m| parse_email(m)).collect();
+    assert_eq!(
+        reminders.len(),
+        1,
+        "{:?}",
+        reminders.iter().map(|r| &r.to).collect::<Vec<_>>()
+    );
+    assert_eq!(reminders[0].to, STAFF);
+    assert_eq!(reminders[0].subject, "Herinnering: een termijn loopt af");
+
+    // On the deadline day itself the provider is still in time.
+    let report = geschillenportaal::jobs::worker::housekeeping(&context, at(due))
+        .await
+        .unwrap();
+    assert_eq!(report.expired, 0);
+    assert_eq!(state_of(&app, id).await, "awaiting_defence");
+
+    // The day after, the case goes on without a defence, recorded as the system's step.
+    let report = geschillenportaal::jobs::worker::housekeeping(&context, at(due + chrono::TimeDelta::days(1)))
+        .await
+        .unwrap();
+    assert_eq!(report.expired, 1);
+    assert_eq!(state_of(&app, id).await, "awaiting_reply");
+    let again = geschillenportaal::jobs::worker::housekeeping(&context, at(due + chrono::TimeDelta::days(1)))
+        .await
+        .unwrap();
+    assert_eq!(again.expired, 0, "handled once");
+    let (role, kind): (String, String) = app
+        .with_db(move |c| {
+            case_events::table
+                .filter(case_events::case_id.eq(id))
+                .order(case_events::id.desc())
+                .select((case_events::actor_role, case_events::kind))
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!((role.as_str(), kind.as_str()), ("system", "defence_term_expired"));
+}
+
+#[tokio::test]
+async fn the_secretariat_extends_a_deadline_with_a_reason_and_parties_cannot() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let id = seeded.case_id;
+    let secretariat = app.client_for(SECRETARIAT).await;
+    app.act(&secretariat, id, "accept_complete", "").await;
+    app.act(&secretariat, id, "waive_fee", "").await;
+    let due = app
+        .with_db(move |c| {
+            cases::table
+                .find(id)
+                .select(cases::state_due_on)
+                .first::<Option<chrono::NaiveDate>>(c)
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    let later = (due + chrono::TimeDelta::days(14)).to_string();
+    let extend = |client: reqwest::Client, reason: &'static str, until: String| {
+        let page_url = app.url(&format!("/zaken/{id}"));
+        let url = app.url(&format!("/zaken/{id}/verlengen"));
+        async move {
+            let page = client.get(page_url).send().await.unwrap().text().await.unwrap();
+            let csrf = extract_csrf(&page);
+            let version = app_version(&page);
+            client
+                .post(url)
+                .form(&[
+                    ("csrf_token", csrf.as_str()),
+                    ("what", "deadline"),
+                    ("until", until.as_str()),
+                    ("version", version.as_str()),
+                    ("reason", reason),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let staff = app.client_for(STAFF).await;
+    assert_eq!(extend(staff, "Meer tijd nodig", later.clone()).await.status(), 403);
+    assert_eq!(extend(secretariat.clone(), "", later.clone()).await.status(), 400);
+    assert_eq!(
+        extend(
+            secretariat.clone(),
+            "Verzoek aanbieder: storingsrapport volgt.",
+            later.clone()
+        )
+        .await
+        .status(),
+        303
+    );
+    let new_due = app
+        .with_db(move |c| {
+            cases::table
+                .find(id)
+                .select(cases::state_due_on)
+                .first::<Option<chrono::NaiveDate>>(c)
+                .unwrap()
+        })
+        .await
+        .unwrap();
+    assert_eq!(new_due.to_string(), later);
+    assert_eq!(
+        extend(secretariat, "terug", due.to_string()).await.status(),
+        400,
+        "an extension only moves later"
+    );
+}
+
+fn app_version(page: &str) -> String {
+    let marker = "name=\"version\" value=\"";
+    let start = page.find(marker).unwrap() + marker.len();
+    page[start..].chars().take_while(char::is_ascii_digit).collect()
+}

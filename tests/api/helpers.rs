@@ -153,6 +153,7 @@ impl TestApp {
         WorkerContext {
             db: self.db.clone(),
             mailer: Arc::new(geschillenportaal::mail::Mailer::from_settings(&self.settings).expect("mailer")),
+            emails: self.state.emails.clone(),
             settings: Arc::new(self.settings.clone()),
             metrics: self.state.metrics.clone(),
         }

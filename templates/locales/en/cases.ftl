@@ -185,3 +185,5 @@ moderation-release = Post after all
 moderation-remove = Remove
 moderation-none = No messages are waiting.
 nav-moderation = Moderation
+email-deadline_reminder-subject = Reminder: a deadline is coming up
+email-deadline_reminder-intro = In case { $reference } ({ $what }) your deadline is { $due }, in { $days } days. After that date the case goes on without your input.

@@ -185,3 +185,5 @@ moderation-release = Toch plaatsen
 moderation-remove = Verwijderen
 moderation-none = Er wachten geen berichten.
 nav-moderation = Moderatie
+email-deadline_reminder-subject = Herinnering: een termijn loopt af
+email-deadline_reminder-intro = In zaak { $reference } ({ $what }) loopt uw termijn af op { $due }, over { $days } dagen. Na die datum gaat de zaak verder zonder uw inbreng.

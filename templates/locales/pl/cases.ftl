@@ -185,3 +185,5 @@ moderation-release = Opublikuj mimo to
 moderation-remove = Usuń
 moderation-none = Żadne wiadomości nie czekają.
 nav-moderation = Moderacja
+email-deadline_reminder-subject = Przypomnienie: zbliża się termin
+email-deadline_reminder-intro = W sprawie { $reference } ({ $what }) Twój termin upływa { $due }, za { $days } dni. Po tej dacie sprawa będzie prowadzona bez Twojego udziału.
