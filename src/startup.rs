@@ -237,6 +237,7 @@ fn build_server(
             .service(home::static_file)
             .configure(accounts::handlers::routes)
             .configure(crate::cases::handlers::routes)
+            .configure(crate::cases::assignments::routes)
             .default_service(web::to(home::not_found))
     })
     .shutdown_timeout(30)

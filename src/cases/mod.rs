@@ -2,6 +2,7 @@
 //! pure) and the queries that read and write cases.
 
 pub mod assignment;
+pub mod assignments;
 pub mod deadlines;
 pub mod handlers;
 pub mod lifecycle;

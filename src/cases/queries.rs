@@ -44,7 +44,7 @@ pub struct CaseRow {
 }
 
 /// Assignment statuses that give a mediator access to a case.
-pub const ACTIVE_ASSIGNMENT: [&str; 2] = ["proposed", "confirmed"];
+pub const ACTIVE_ASSIGNMENT: [&str; 3] = ["proposed", "confirmed", "challenged"];
 
 pub fn find_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<CaseRow>> {
     cases::table
