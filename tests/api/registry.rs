@@ -483,6 +483,18 @@ async fn a_member_list_with_bad_rows_gets_a_report_per_row_and_imports_nothing()
         .await;
     assert_eq!(audit_rows, 0);
 
+    // An upload without the form's token is refused before it is read.
+    let (content_type, body) = multipart("not-the-token", "import", &good_file());
+    let forged = secretariat
+        .post(app.url("/secretariaat/ledenlijst"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(count_registry(&app).await, (0, 0));
+
     // A file that is not the format at all is refused as a whole.
     let (status, html) = upload(&app, &secretariat, "check", b"naam,kvk\nFoo,1\n").await;
     assert_eq!(status, 422);
