@@ -211,7 +211,7 @@ async fn create_provider(
                     return Ok(Err(("kvk_number", "registry-kvk-taken")));
                 }
                 let id = queries::insert_provider(conn, &fields, now)?;
-                queries::audit(conn, Some(actor_id), "provider", id, "created", &json!(fields), now)?;
+                crate::audit::record(conn, Some(actor_id), "provider", id, "created", json!(fields), now)?;
                 Ok(Ok(id))
             })
         })
@@ -436,13 +436,13 @@ async fn update_provider(
                 };
                 if !changed.is_empty() {
                     queries::update_provider(conn, id, &fields, now)?;
-                    queries::audit(
+                    crate::audit::record(
                         conn,
                         Some(actor_id),
                         "provider",
                         id,
                         "updated",
-                        &json!({ "fields": changed }),
+                        json!({ "fields": changed }),
                         now,
                     )?;
                 }
@@ -522,13 +522,13 @@ async fn add_membership(
                     },
                     now,
                 )?;
-                queries::audit(
+                crate::audit::record(
                     conn,
                     Some(actor_id),
                     "membership",
                     id,
                     "created",
-                    &json!({ "scheme_id": valid.scheme_id, "valid_from": iso(Some(m.period.from)), "valid_until": iso(m.period.until), "via": m.via.as_str(), "status": m.status.as_str() }),
+                    json!({ "scheme_id": valid.scheme_id, "valid_from": iso(Some(m.period.from)), "valid_until": iso(m.period.until), "via": m.via.as_str(), "status": m.status.as_str() }),
                     now,
                 )?;
                 Ok(Ok(id))
@@ -653,13 +653,13 @@ async fn update_membership(
                 }
                 if !changed.is_empty() {
                     queries::update_membership(conn, id, m, valid.guarantor_id, now)?;
-                    queries::audit(
+                    crate::audit::record(
                         conn,
                         Some(actor_id),
                         "membership",
                         id,
                         "updated",
-                        &json!({ "fields": changed, "valid_until": iso(m.period.until), "status": m.status.as_str() }),
+                        json!({ "fields": changed, "valid_until": iso(m.period.until), "status": m.status.as_str() }),
                         now,
                     )?;
                 }
@@ -733,11 +733,6 @@ async fn read_upload(mut multipart: Multipart) -> AppResult<Upload> {
     Ok(upload)
 }
 
-/// Compares in constant time, as the CSRF token is a MAC.
-fn same_token(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 enum ImportOutcome {
     Unreadable(import::FileProblem),
     Checked(Plan),
@@ -786,7 +781,7 @@ fn report_view(plan: &Plan) -> Value {
 async fn import_upload(page: PageContext, user: CurrentUser, multipart: Multipart) -> AppResult<HttpResponse> {
     let actor_id = registry_staff(&user)?;
     let upload = read_upload(multipart).await?;
-    if !same_token(&upload.csrf_token, &page.csrf_token) {
+    if !page.csrf_token_matches(&upload.csrf_token) {
         return Err(AppError::Forbidden("csrf"));
     }
     let import_now = upload.action == "import";
@@ -1186,13 +1181,13 @@ async fn add_rules_version(
                     Err(errors) => return Ok(Err(errors)),
                 };
                 let rules_id = super::add_rules_version(conn, scheme_id, &rules, valid_from, Some(actor_id), now)?;
-                queries::audit(
+                crate::audit::record(
                     conn,
                     Some(actor_id),
                     "scheme",
                     scheme_id,
                     "rules_version_added",
-                    &json!({ "rules_id": rules_id, "valid_from": iso(Some(valid_from)), "rules": rules }),
+                    json!({ "rules_id": rules_id, "valid_from": iso(Some(valid_from)), "rules": rules }),
                     now,
                 )?;
                 Ok(Ok(rules_id))

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::import::{
     Existing, ExistingMembership, ExistingProvider, ExportRow, MembershipFields, ParsedRow, Plan, ProviderFields,
@@ -378,29 +378,6 @@ pub fn all_guarantors(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>
         .load(conn)
 }
 
-/// Records a change outside a case: who, what, when.
-pub fn audit(
-    conn: &mut DbConnection,
-    actor_id: Option<i64>,
-    entity: &str,
-    entity_id: i64,
-    action: &str,
-    detail: &Value,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(now),
-            audit_log::actor_id.eq(actor_id),
-            audit_log::entity.eq(entity),
-            audit_log::entity_id.eq(entity_id),
-            audit_log::action.eq(action),
-            audit_log::detail.eq(detail.to_string()),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// One line of a change history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryEntry {
@@ -581,13 +558,13 @@ pub fn apply_plan(conn: &mut DbConnection, plan: &Plan, actor_id: i64, now: Naiv
             (Some(id), _) => {
                 if !row_plan.provider_changes.is_empty() && !provider_ids.contains_key(kvk) {
                     update_provider(conn, id, &row.provider, now)?;
-                    audit(
+                    crate::audit::record(
                         conn,
                         Some(actor_id),
                         "provider",
                         id,
                         "updated",
-                        &json!({ "source": "import", "line": row_plan.line, "fields": row_plan.provider_changes }),
+                        json!({ "source": "import", "line": row_plan.line, "fields": row_plan.provider_changes }),
                         now,
                     )?;
                 }
@@ -596,7 +573,7 @@ pub fn apply_plan(conn: &mut DbConnection, plan: &Plan, actor_id: i64, now: Naiv
             (None, Some(id)) => *id,
             (None, None) => {
                 let id = insert_provider(conn, &row.provider, now)?;
-                audit(conn, Some(actor_id), "provider", id, "created", &source, now)?;
+                crate::audit::record(conn, Some(actor_id), "provider", id, "created", source.clone(), now)?;
                 id
             }
         };
@@ -622,13 +599,13 @@ pub fn apply_plan(conn: &mut DbConnection, plan: &Plan, actor_id: i64, now: Naiv
             Some(membership_id) => {
                 if !row_plan.membership_changes.is_empty() {
                     update_membership(conn, membership_id, &row.membership, guarantor_id, now)?;
-                    audit(
+                    crate::audit::record(
                         conn,
                         Some(actor_id),
                         "membership",
                         membership_id,
                         "updated",
-                        &json!({ "source": "import", "line": row_plan.line, "fields": row_plan.membership_changes }),
+                        json!({ "source": "import", "line": row_plan.line, "fields": row_plan.membership_changes }),
                         now,
                     )?;
                 }
@@ -647,7 +624,7 @@ pub fn apply_plan(conn: &mut DbConnection, plan: &Plan, actor_id: i64, now: Naiv
                     },
                     now,
                 )?;
-                audit(conn, Some(actor_id), "membership", id, "created", &source, now)?;
+                crate::audit::record(conn, Some(actor_id), "membership", id, "created", source, now)?;
             }
         }
     }
