@@ -20,6 +20,7 @@ use crate::demo;
 use crate::jobs::worker::{self, Shutdown};
 use crate::mail::Mailer;
 use crate::mail::templates::EmailTemplates;
+use crate::registry;
 use crate::settings::Settings;
 use crate::web::{error_pages, health, home, security, templates as page_templates};
 
@@ -133,6 +134,8 @@ impl Application {
             if !applied.is_empty() {
                 tracing::info!(count = applied.len(), "applied migrations");
             }
+            registry::queries::index_missing_search_terms(&mut *startup_db.get()?)
+                .map_err(crate::db::StorageError::from)?;
             Ok(if load_demo {
                 demo::load_if_empty(&startup_db)?
             } else {
@@ -238,6 +241,8 @@ fn build_server(
             .configure(accounts::handlers::routes)
             .configure(crate::cases::handlers::routes)
             .configure(crate::cases::assignments::routes)
+            .configure(registry::handlers::routes)
+            .configure(registry::admin::routes)
             .default_service(web::to(home::not_found))
     })
     .shutdown_timeout(30)

@@ -532,3 +532,14 @@ diesel::table! {
         hits -> Integer,
     }
 }
+
+diesel::table! {
+    provider_search_terms (term, provider_id) {
+        term -> Text,
+        provider_id -> BigInt,
+    }
+}
+
+diesel::joinable!(provider_search_terms -> providers (provider_id));
+
+diesel::allow_tables_to_appear_in_same_query!(provider_search_terms, providers);

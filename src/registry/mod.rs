@@ -1,9 +1,19 @@
 //! The registry: schemes with their versioned rules, providers (by KvK number),
-//! guarantors and memberships with validity periods. `period` and `rules` are the
-//! pure parts; this file holds the queries.
+//! guarantors and memberships with validity periods. `period`, `rules`, `membership`,
+//! `search`, `import`, `check` and `forms` are the pure parts; this file and `queries`
+//! hold the queries; `handlers` serves the public membership check and `admin` the
+//! secretariat's and the administrators' pages.
 
+pub mod admin;
+pub mod check;
+pub mod forms;
+pub mod handlers;
+pub mod import;
+pub mod membership;
 pub mod period;
+pub mod queries;
 pub mod rules;
+pub mod search;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -207,8 +217,9 @@ pub struct NewProvider<'a> {
     pub complaint_email: &'a str,
 }
 
+/// Creates a provider and its search terms.
 pub fn create_provider(conn: &mut DbConnection, new: NewProvider<'_>, now: NaiveDateTime) -> QueryResult<i64> {
-    diesel::insert_into(providers::table)
+    let id = diesel::insert_into(providers::table)
         .values((
             providers::kvk_number.eq(new.kvk_number),
             providers::legal_name.eq(new.legal_name),
@@ -224,7 +235,9 @@ pub fn create_provider(conn: &mut DbConnection, new: NewProvider<'_>, now: Naive
             providers::updated_at.eq(now),
         ))
         .returning(providers::id)
-        .get_result(conn)
+        .get_result(conn)?;
+    queries::write_search_terms(conn, id, new.legal_name, new.trade_names, new.kvk_number)?;
+    Ok(id)
 }
 
 pub fn create_guarantor(

@@ -9,4 +9,5 @@ mod invites;
 mod jobs;
 mod pages;
 mod registration;
+mod registry;
 mod storage;

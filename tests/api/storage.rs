@@ -58,7 +58,8 @@ async fn the_diesel_schema_matches_the_migrated_database() {
             guarantee_claims,
             ratings,
             audit_log,
-            jobs
+            jobs,
+            provider_search_terms
         );
     })
     .await;

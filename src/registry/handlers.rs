@@ -1,0 +1,166 @@
+//! The public membership check: `GET /aangesloten` (a page, no account needed) and
+//! `GET /api/v1/registry/providers` (the same answer as JSON). Search by name, trade name or KvK number,
+//! optionally with the contract date; see docs/REGISTRY.md.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, web};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::check::{self, CheckAnswer, format_date};
+use super::forms::parse_date_input;
+use super::{queries, search};
+use crate::i18n::Language;
+use crate::startup::AppState;
+use crate::web::error::{AppError, AppResult};
+use crate::web::form::FieldErrors;
+use crate::web::page::PageContext;
+
+/// At most this many providers are shown for one search.
+pub const MAX_RESULTS: usize = 20;
+/// Where a consumer files a case.
+pub const FILE_A_CASE: &str = "/zaak-indienen";
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.service(check_page).service(check_api);
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CheckQuery {
+    q: String,
+    date: String,
+}
+
+/// Runs the search and puts the answer together.
+pub async fn run_check(
+    state: &AppState,
+    raw_query: String,
+    today: NaiveDate,
+    date: Option<NaiveDate>,
+) -> AppResult<CheckAnswer> {
+    state
+        .db
+        .run(move |conn| -> AppResult<CheckAnswer> {
+            let query = search::parse_query(&raw_query);
+            let (providers, more) = queries::search_providers(conn, &query, MAX_RESULTS)?;
+            let ids: Vec<i64> = providers.iter().map(|p| p.id).collect();
+            let memberships: Vec<_> = queries::memberships_of(conn, &ids)?
+                .into_iter()
+                .map(|(m, _, _, _)| m)
+                .collect();
+            let schemes = queries::scheme_facts(conn, today)?;
+            Ok(check::answer(providers, &memberships, &schemes, today, date, more))
+        })
+        .await
+}
+
+/// The answer with every date written out and the explanation's arguments, for the page.
+fn page_view(answer: &CheckAnswer, language: Language) -> Value {
+    let text = |date: Option<NaiveDate>| date.map(|d| format_date(language, d)).unwrap_or_default();
+    let providers: Vec<Value> = answer
+        .providers
+        .iter()
+        .map(|p| {
+            let schemes: Vec<Value> = p
+                .schemes
+                .iter()
+                .map(|s| {
+                    let memberships: Vec<Value> = s
+                        .memberships
+                        .iter()
+                        .map(|m| {
+                            json!({
+                                "from": text(Some(m.valid_from)),
+                                "until": text(m.valid_until),
+                                "status": m.status,
+                            })
+                        })
+                        .collect();
+                    json!({
+                        "name": s.name,
+                        "code": s.code,
+                        "valid_today": s.valid_today,
+                        "today_standing": s.today.standing,
+                        "on_date_standing": s.on_date.as_ref().map(|o| o.standing),
+                        "explanation_key": format!("registry-verdict-{}-{}", s.membership_date_basis, s.verdict),
+                        "can_file": s.verdict == "can_file",
+                        "memberships": memberships,
+                    })
+                })
+                .collect();
+            json!({
+                "legal_name": p.legal_name,
+                "trade_names": p.trade_names.join(", "),
+                "kvk_number": p.kvk_number,
+                "city": p.city,
+                "schemes": schemes,
+            })
+        })
+        .collect();
+    json!({
+        "providers": providers,
+        "more": answer.more,
+        "today_text": text(Some(answer.today)),
+        "date_text": text(answer.date),
+        "has_date": answer.date.is_some(),
+        "file_href": FILE_A_CASE,
+    })
+}
+
+#[get("/aangesloten")]
+async fn check_page(page: PageContext, query: web::Query<CheckQuery>) -> AppResult<HttpResponse> {
+    let CheckQuery { q, date } = query.into_inner();
+    let mut errors = FieldErrors::new();
+    let contract_date = parse_date_input(&date).unwrap_or_else(|key| {
+        errors.add("date", key);
+        None
+    });
+    let searched = !q.trim().is_empty();
+    let today = Utc::now().date_naive();
+    let result = if searched && errors.is_empty() {
+        let answer = run_check(page.state(), q.clone(), today, contract_date).await?;
+        page_view(&answer, page.language)
+    } else {
+        Value::Null
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.render_with_status(
+        status,
+        "pages/registry/check",
+        json!({
+            "values": { "q": q, "date": date },
+            "errors": errors.to_json(),
+            "searched": searched && errors.is_empty(),
+            "result": result,
+        }),
+    )
+}
+
+/// The JSON answer: the query as read, and the check's answer.
+#[derive(Serialize)]
+struct ApiAnswer {
+    query: String,
+    #[serde(flatten)]
+    answer: CheckAnswer,
+}
+
+#[get("/api/v1/registry/providers")]
+async fn check_api(state: web::Data<AppState>, query: web::Query<CheckQuery>) -> AppResult<HttpResponse> {
+    let CheckQuery { q, date } = query.into_inner();
+    if q.trim().is_empty() {
+        return Err(AppError::BadRequest(
+            "q is required: a name, trade name or KvK number".into(),
+        ));
+    }
+    let contract_date = parse_date_input(&date)
+        .map_err(|_| AppError::BadRequest("date must be a date in the form YYYY-MM-DD".into()))?;
+    let today = Utc::now().date_naive();
+    let answer = run_check(&state, q.clone(), today, contract_date).await?;
+    Ok(HttpResponse::Ok().json(ApiAnswer { query: q, answer }))
+}

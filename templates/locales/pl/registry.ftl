@@ -1,0 +1,227 @@
+# Rejestr: systemy, dostawcy, członkostwa i publiczne sprawdzenie
+
+registry-check-title = Czy mój dostawca jest zrzeszony?
+registry-check-intro = Wyszukaj dostawcę po nazwie, nazwie handlowej lub numerze KvK (holenderskiej Izby Handlowej). Zobaczysz, do której komisji rozjemczej lub mediacji należy dostawca, czy należy do niej dzisiaj i czy należał w dniu zawarcia Twojej umowy.
+registry-check-query = Nazwa, nazwa handlowa lub numer KvK
+registry-check-query-hint = Na przykład: NoordNet, Glasvezel Noord lub 60000011. Wielkość liter, znaki diakrytyczne i spacje nie mają znaczenia; wystarczy początek słowa.
+registry-check-date = Data zawarcia umowy (nieobowiązkowo)
+registry-check-date-hint = Na przykład 3-3-2025 (dzień-miesiąc-rok) lub 2025-03-03.
+registry-check-submit = Szukaj
+registry-check-results = Wyniki
+registry-check-date-asked = Pytasz o dzień { $date }.
+registry-check-today = Dzisiaj ({ $date })
+registry-check-on-date = W dniu { $date }
+registry-check-memberships = Wszystkie okresy członkostwa
+registry-check-file = Złóż spór
+registry-check-no-schemes = Ten dostawca nie jest i nie był zrzeszony w żadnym systemie. Komisja rozjemcza ani ICTWaarborg nie mogą rozpatrzyć skargi na tego dostawcę; możesz zwrócić się do sądu lub do Juridisch Loket (bezpłatnej pomocy prawnej).
+registry-check-none = Nie znaleźliśmy pasującego dostawcy. Sprawdź pisownię albo wyszukaj po numerze KvK, który znajduje się na fakturze lub stronie dostawcy.
+registry-check-more = Pasuje więcej dostawców, niż tu pokazujemy. Doprecyzuj wyszukiwanie, na przykład drugim słowem lub numerem KvK.
+registry-trade-names = Nazwy handlowe
+registry-kvk = Numer KvK
+registry-standing-member = Zrzeszony
+registry-standing-on_hold = Członkostwo zawieszone
+registry-standing-not_member = Niezrzeszony
+registry-verdict-contract_date-can_file = Dostawca był zrzeszony w { $scheme } w dniu { $date }. W sprawie umowy zawartej tego dnia możesz wnieść spór do tej komisji, nawet jeśli dostawca później wystąpił.
+registry-verdict-contract_date-not_covered = Dostawca nie był zrzeszony w { $scheme } w dniu { $date }. Ta komisja nie może rozpatrzyć sporu dotyczącego umowy z tego dnia. Możesz zwrócić się do sądu; Juridisch Loket pomoże Ci bezpłatnie.
+registry-verdict-contract_date-forward_only = Członkostwo dostawcy w { $scheme } jest zawieszone. Twoja skarga zostanie jedynie przekazana dostawcy; komisja nie wyda w tej sprawie rozstrzygnięcia.
+registry-verdict-contract_date-need_contract_date = W { $scheme } liczy się, czy dostawca był zrzeszony w dniu zawarcia umowy. Wpisz tę datę powyżej, aby to sprawdzić.
+registry-verdict-request_date-can_file = Dostawca jest dziś certyfikowanym członkiem { $scheme }. Możesz wnioskować o mediację: liczy się członkostwo w dniu złożenia wniosku. Mediacja jest bezpłatna.
+registry-verdict-request_date-not_covered = Dostawca nie jest dziś certyfikowanym członkiem { $scheme }. W tym systemie liczy się członkostwo w dniu złożenia wniosku, więc mediacja nie jest teraz możliwa.
+registry-verdict-request_date-forward_only = Dostawca nie ma certyfikatu albo jego członkostwo w { $scheme } jest zawieszone. Twój wniosek zostanie jedynie przekazany dostawcy, bez mediacji.
+registry-verdict-request_date-need_contract_date = W { $scheme } liczy się członkostwo w dniu złożenia wniosku.
+registry-period-from-until = od { $from } do { $until } włącznie
+registry-period-from-open = od { $from }, bez daty końcowej
+registry-status-certified = certyfikowany
+registry-status-on_hold = zawieszony
+registry-status-ended = zakończony
+registry-via-direct = bezpośrednio
+registry-via-trade_association = przez organizację branżową
+registry-current = obowiązuje teraz
+registry-open-ended = bez daty końcowej
+
+registry-date-invalid = Wpisz istniejącą datę, na przykład 3-3-2025 (dzień-miesiąc-rok) lub 2025-03-03.
+registry-amount-invalid = Wpisz kwotę w euro, na przykład 50 lub 50,00.
+registry-amount-negative = Kwota nie może być ujemna.
+registry-kvk-invalid = Numer KvK składa się z 8 cyfr, na przykład 60000011.
+registry-kvk-taken = W rejestrze jest już dostawca z tym numerem KvK.
+registry-choose-option = Wybierz jedną z możliwości.
+registry-choose = Wybierz…
+registry-period-invalid = Zapisz termin jako P, liczbę oraz D (dni), W (tygodnie), M (miesiące) lub Y (lata), na przykład P4W.
+registry-period-hint = Na przykład P4W (4 tygodnie), P1M (1 miesiąc), P90D (90 dni), P1Y (1 rok).
+registry-amount-hint = W euro, na przykład 50,00.
+registry-amount-optional-hint = W euro; pozostaw puste, jeśli nie ma limitu.
+registry-rules-from-past = Nowa wersja nie może obowiązywać wcześniej niż od dzisiaj. Sprawy już złożone zachowują własne zasady.
+registry-rules-from-taken = W tym dniu zaczyna już obowiązywać inna wersja. Wybierz inną datę.
+registry-rules-min-above-max = Kwota minimalna jest wyższa od maksymalnej.
+registry-website-invalid = Wpisz pełny adres strony zaczynający się od https://.
+registry-guarantor-required = Wybierz organizację branżową, która udziela gwarancji.
+registry-period-reversed = Data końcowa jest wcześniejsza niż data początkowa.
+registry-ended-needs-end = Zakończone członkostwo wymaga daty końcowej.
+registry-period-overlaps = Ten okres nakłada się na inne członkostwo tego dostawcy w tym samym systemie. Zmień daty albo najpierw zakończ tamto członkostwo.
+
+registry-providers-title = Dostawcy
+registry-providers-search = Wyszukaj dostawcę
+registry-providers-new = Dodaj dostawcę
+registry-providers-none = Nie znaleziono dostawców.
+registry-providers-pages = Strony
+registry-providers-first = Pierwsza strona
+registry-providers-next = Następna strona
+registry-provider-new-title = Dodaj dostawcę
+registry-provider-edit-title = Zmień dane dostawcy
+registry-provider-edit = Zmień dane
+registry-provider-address = Adres
+registry-provider-memberships = Członkostwa
+registry-provider-no-memberships = Brak członkostw.
+registry-field-kvk_number = Numer KvK
+registry-field-kvk_number-hint = 8 cyfr; spacje i kropki są dozwolone.
+registry-field-legal_name = Nazwa statutowa
+registry-field-trade_names = Nazwy handlowe
+registry-field-trade_names-hint = Kilka nazw oddziel średnikiem.
+registry-field-street = Ulica i numer
+registry-field-postcode = Kod pocztowy
+registry-field-city = Miejscowość
+registry-field-website = Strona internetowa
+registry-field-complaint_email = Adres e-mail do skarg
+registry-field-scheme_id = System
+registry-field-valid_from = Ważne od
+registry-field-valid_until = Ważne do (włącznie)
+registry-field-valid_until-hint = Pozostaw puste, jeśli członkostwo trwa dalej.
+registry-field-via = Zrzeszenie
+registry-field-guarantor_id = Organizacja branżowa (gwarant)
+registry-field-status = Status
+registry-no-guarantor = Brak
+registry-cancel = Anuluj
+registry-membership-add = Dodaj członkostwo
+registry-membership-edit = Zmień lub zakończ
+registry-membership-edit-title = Zmień lub zakończ członkostwo
+registry-membership-fixed = { $scheme }, ważne od { $from }. Aby zakończyć: wpisz ostatni dzień i wybierz status zakończony.
+registry-history = Historia
+registry-history-when = Kiedy
+registry-history-who = Kto
+registry-history-what = Zmiana
+registry-history-none = Nie zapisano jeszcze żadnych zmian.
+registry-history-import-line = import, wiersz { $line }
+registry-audit-provider-created = Dodano dostawcę
+registry-audit-provider-updated = Zmieniono dane
+registry-audit-membership-created = Dodano członkostwo
+registry-audit-membership-updated = Zmieniono członkostwo
+registry-audit-scheme-rules_version_added = Nowa wersja zasad
+registry-notice-provider-saved = Dane zostały zapisane.
+registry-notice-provider-created = Dostawca został dodany.
+registry-notice-membership-saved = Członkostwo zostało zapisane.
+registry-notice-rules-saved = Nowa wersja zasad została zapisana.
+registry-notice-imported = Lista członków została wczytana.
+
+registry-import-title = Import i eksport list członków
+registry-import-intro = Wczytaj listę członków systemu jako plik CSV. Najpierw ją sprawdź: dla każdego wiersza zobaczysz, co zostałoby dodane, zmienione lub odrzucone, i dlaczego. Import odbywa się tylko wtedy, gdy żaden wiersz nie jest odrzucony, i wtedy w całości.
+registry-import-upload = Wybierz plik
+registry-import-file = Plik CSV
+registry-import-file-hint = Kolumny: scheme, kvk_number, legal_name, trade_names, street, postcode, city, website, complaint_email, valid_from, valid_until, via, guarantor, status. Separator ; lub , oraz daty jako RRRR-MM-DD, w UTF-8.
+registry-import-check = Sprawdź (nic się nie zmieni)
+registry-import-run = Importuj
+registry-import-report = Wynik sprawdzenia
+registry-import-done = Lista członków została wczytana
+registry-import-imported = Zaimportowano: dodano { $add }, zmieniono { $change }, bez zmian { $unchanged }.
+registry-import-ready = Wszystkie wiersze są poprawne: do dodania { $add }, do zmiany { $change }, bez zmian { $unchanged }. Wybierz plik ponownie i kliknij Importuj.
+registry-import-refused = Odrzucono { $refuse } z { $total } wierszy. Nic nie zostało zaimportowane. Popraw plik i spróbuj ponownie.
+registry-import-line = Wiersz
+registry-import-result = Wynik
+registry-import-why = Wyjaśnienie
+registry-import-new-provider = Nowy dostawca.
+registry-import-new-guarantor = Nowa organizacja branżowa.
+registry-import-changes = Zmienia: { $fields }
+registry-action-add = dodanie
+registry-action-change = zmiana
+registry-action-unchanged = bez zmian
+registry-action-refuse = odrzucony
+registry-import-file-empty = Plik jest pusty: nie ma wiersza nagłówka.
+registry-import-file-header_encoding = Wiersz nagłówka nie jest tekstem UTF-8. Zapisz plik jako CSV UTF-8.
+registry-import-file-unknown_columns = Nie znamy tych kolumn: { $columns }.
+registry-import-file-missing_columns = Brakuje tych kolumn: { $columns }.
+registry-import-file-duplicate_column = Kolumna { $columns } występuje dwukrotnie.
+registry-import-problem-encoding = Kolumna { $column } zawiera znaki spoza UTF-8. Zapisz plik jako CSV UTF-8.
+registry-import-problem-field_count = Wiersz ma { $value } pól zamiast { $line }.
+registry-import-problem-missing = Kolumna { $column } jest pusta.
+registry-import-problem-too_long = Kolumna { $column } jest za długa.
+registry-import-problem-kvk_invalid = Numer KvK nie składa się z 8 cyfr.
+registry-import-problem-scheme_unknown = Nie ma systemu o kodzie { $value }.
+registry-import-problem-date_invalid = Kolumna { $column } nie jest datą w formacie RRRR-MM-DD.
+registry-import-problem-period_reversed = valid_until jest wcześniejsze niż valid_from.
+registry-import-problem-ended_without_end = Status ended bez valid_until.
+registry-import-problem-via_invalid = via musi mieć wartość direct lub trade_association.
+registry-import-problem-status_invalid = status musi mieć wartość certified, on_hold lub ended.
+registry-import-problem-guarantor_missing = Zrzeszony przez organizację branżową, ale guarantor jest puste.
+registry-import-problem-email_invalid = Adres e-mail do skarg jest nieprawidłowy.
+registry-import-problem-provider_conflict = Ten sam numer KvK występuje w wierszu { $line } z innymi danymi firmy.
+registry-import-problem-duplicate = To samo członkostwo jest już w wierszu { $line }.
+registry-import-problem-overlap_in_file = Okres nakłada się na okres z wiersza { $line } (ten sam dostawca i system).
+registry-import-problem-overlap_existing = Okres nakłada się na zarejestrowane członkostwo tego dostawcy w tym systemie (ważne od { $from }).
+registry-export-title = Eksport
+registry-export-all = Wszystkie systemy (CSV)
+
+registry-schemes-title = Systemy
+registry-schemes-intro = Komisje rozjemcze i systemy mediacji wraz z ich zasadami. Zmiana staje się nową wersją od określonej daty; każda sprawa zachowuje wersję obowiązującą w dniu jej złożenia.
+registry-schemes-since = Obecne zasady od
+registry-scheme-name = Nazwa
+registry-scheme-code = Kod
+registry-scheme-kind = Rodzaj
+registry-scheme-covers = Rozpatruje
+registry-scheme-languages = Języki
+registry-kind-binding_advice = Komisja rozjemcza (wiążąca opinia)
+registry-kind-mediation = Tylko mediacja
+registry-covers-services = Usługi i umowy
+registry-covers-products = Dostarczone produkty
+registry-scheme-rules-history = Zasady i ich wersje
+registry-scheme-rules-explained = Każda kolumna to wersja, od najnowszej. Wersja obowiązująca dzisiaj jest oznaczona.
+registry-scheme-version-from = Od { $from }
+registry-scheme-in-force = obowiązuje
+registry-scheme-future = przyszła
+registry-scheme-new-version = Nowa wersja zasad
+registry-scheme-new-version-intro = Formularz jest wypełniony obecnymi zasadami. Zmień to, co się zmienia, i wybierz datę wejścia w życie: dzisiaj lub później.
+registry-scheme-save-version = Zapisz nową wersję
+registry-rule = Zasada
+registry-rules-valid_from = Obowiązuje od
+registry-rules-valid_from-hint = Dzisiaj lub później, w formacie RRRR-MM-DD.
+registry-rules-complaint_fee = Opłata za skargę
+registry-rules-fee_refund = Zwrot opłaty za skargę
+registry-rules-min_claim = Minimalna kwota roszczenia
+registry-rules-max_claim = Maksymalna kwota roszczenia
+registry-rules-membership_date_basis = Członkostwo liczy się w dniu
+registry-rules-provider_answer_period = Czas dostawcy na odpowiedź na pisemną skargę
+registry-rules-filing_limit = Złożenie najpóźniej po pisemnej skardze
+registry-rules-defence_term = Termin na odpowiedź na skargę
+registry-rules-reply_term = Termin na replikę
+registry-rules-information_term = Termin na uzupełnienie informacji
+registry-rules-fee_term = Termin zapłaty opłaty za skargę
+registry-rules-reaction_term = Termin na reakcję w sprawie
+registry-rules-refusal_term = Termin na odmowę przyjęcia kompletnej sprawy
+registry-rules-outcome_target = Docelowy termin rozstrzygnięcia od kompletnej sprawy
+registry-rules-ruling_term_after_hearing = Orzeczenie po posiedzeniu w ciągu
+registry-rules-compliance_term = Termin wykonania orzeczenia
+registry-rules-settlement_compliance_term = Termin wykonania ugody
+registry-rules-panel_size = Liczba orzekających członków
+registry-rules-guarantee_cap = Maksymalna gwarancja wykonania na orzeczenie
+registry-refund-full_when_upheld = Zwrot w całości, gdy skarga jest (częściowo) zasadna
+registry-refund-partial_when_partly_upheld = W całości przy zasadnej, częściowo przy częściowo zasadnej
+registry-refund-no_refund = Bez zwrotu
+registry-basis-contract_date = dzień zawarcia umowy
+registry-basis-request_date = dzień złożenia wniosku
+registry-period-days = { $n ->
+    [one] 1 dzień
+   *[other] { $n } dni
+}
+registry-period-weeks = { $n ->
+    [one] 1 tydzień
+    [few] { $n } tygodnie
+   *[other] { $n } tygodni
+}
+registry-period-months = { $n ->
+    [one] 1 miesiąc
+    [few] { $n } miesiące
+   *[other] { $n } miesięcy
+}
+registry-period-years = { $n ->
+    [one] 1 rok
+    [few] { $n } lata
+   *[other] { $n } lat
+}
