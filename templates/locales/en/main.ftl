@@ -187,3 +187,5 @@ admin-users-reactivate = Reactivate
 filter = Filter
 next-page = Next page
 nav-users = Users
+nav-registry = Registry
+home-check-membership = Is my provider affiliated? Check it here.

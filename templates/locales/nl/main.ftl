@@ -187,3 +187,5 @@ admin-users-reactivate = Weer inschakelen
 filter = Filteren
 next-page = Volgende pagina
 nav-users = Gebruikers
+nav-registry = Register
+home-check-membership = Is mijn aanbieder aangesloten? Controleer het hier.

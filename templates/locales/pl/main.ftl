@@ -187,3 +187,5 @@ admin-users-reactivate = Włącz ponownie
 filter = Filtruj
 next-page = Następna strona
 nav-users = Użytkownicy
+nav-registry = Rejestr
+home-check-membership = Czy mój dostawca jest zrzeszony? Sprawdź tutaj.
