@@ -218,6 +218,45 @@ pub fn count_by_state(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>
         .load(conn)
 }
 
+/// Someone who follows a case by e-mail: its consumer, its provider's staff and its
+/// assigned mediators, active, confirmed and wanting e-mail.
+#[derive(Debug, Clone, Queryable)]
+pub struct Follower {
+    pub user_id: i64,
+    pub email: String,
+    pub name: String,
+    pub language: String,
+    pub role: String,
+    pub provider_id: Option<i64>,
+    pub is_org_admin: bool,
+}
+
+/// Everyone who gets e-mail about a case, in one query (both the transition and the thread use it).
+pub fn followers(conn: &mut DbConnection, parties: &CaseParties) -> QueryResult<Vec<Follower>> {
+    users::table
+        .filter(
+            users::id
+                .eq(parties.consumer_id)
+                .or(users::provider_id
+                    .eq(parties.provider_id)
+                    .and(users::role.eq(crate::accounts::Role::ProviderStaff.as_str())))
+                .or(users::id.eq_any(&parties.mediator_ids)),
+        )
+        .filter(users::deactivated_at.is_null())
+        .filter(users::notify_by_email.eq(true))
+        .filter(users::email_confirmed_at.is_not_null())
+        .select((
+            users::id,
+            users::email,
+            users::display_name,
+            users::language,
+            users::role,
+            users::provider_id,
+            users::is_org_admin,
+        ))
+        .load(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

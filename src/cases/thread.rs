@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
-use super::queries::CaseRow;
+use super::queries::{CaseRow, Follower};
 use crate::accounts::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{case_events, messages, users};
@@ -163,17 +163,6 @@ impl From<PostError> for crate::web::error::AppError {
     }
 }
 
-#[derive(Queryable)]
-struct Reader {
-    user_id: i64,
-    email: String,
-    name: String,
-    language: String,
-    role: String,
-    provider_id: Option<i64>,
-    is_org_admin: bool,
-}
-
 /// E-mails everyone who may read a message, except its author.
 #[expect(clippy::too_many_arguments, reason = "the facts of one notification")]
 pub fn notify_readers(
@@ -187,29 +176,7 @@ pub fn notify_readers(
     reply_due_on: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> Result<(), PostError> {
-    let candidates: Vec<Reader> = users::table
-        .filter(
-            users::id
-                .eq(parties.consumer_id)
-                .or(users::provider_id
-                    .eq(parties.provider_id)
-                    .and(users::role.eq(Role::ProviderStaff.as_str())))
-                .or(users::id.eq_any(&parties.mediator_ids)),
-        )
-        .filter(users::deactivated_at.is_null())
-        .filter(users::notify_by_email.eq(true))
-        .filter(users::email_confirmed_at.is_not_null())
-        .select((
-            users::id,
-            users::email,
-            users::display_name,
-            users::language,
-            users::role,
-            users::provider_id,
-            users::is_org_admin,
-        ))
-        .load(conn)?;
-    for Reader {
+    for Follower {
         user_id,
         email,
         name,
@@ -217,7 +184,7 @@ pub fn notify_readers(
         role,
         provider_id,
         is_org_admin,
-    } in candidates
+    } in super::queries::followers(conn, parties)?
     {
         let Ok(role) = role.parse::<Role>() else { continue };
         let reader = Actor {

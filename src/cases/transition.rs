@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::lifecycle::{self, Action, CaseState, Role as ProcedureRole, TransitionError};
 use super::queries::{self, CaseRow};
 use crate::accounts::Role;
-use crate::db::schema::{case_events, cases, schemes, users};
+use crate::db::schema::{case_events, cases, schemes};
 use crate::db::{DbConnection, StorageError};
 use crate::i18n::{self, Language};
 use crate::jobs;
@@ -343,21 +343,14 @@ fn notify(
     outcome_due_on: Option<NaiveDate>,
     now: NaiveDateTime,
 ) -> Result<(), TransitionFailure> {
-    let recipients: Vec<(i64, String, String, String)> = users::table
-        .filter(
-            users::id
-                .eq(parties.consumer_id)
-                .or(users::provider_id
-                    .eq(parties.provider_id)
-                    .and(users::role.eq(Role::ProviderStaff.as_str())))
-                .or(users::id.eq_any(&parties.mediator_ids)),
-        )
-        .filter(users::deactivated_at.is_null())
-        .filter(users::notify_by_email.eq(true))
-        .filter(users::email_confirmed_at.is_not_null())
-        .select((users::id, users::email, users::display_name, users::language))
-        .load(conn)?;
-    for (user_id, email, name, language) in recipients {
+    for queries::Follower {
+        user_id,
+        email,
+        name,
+        language,
+        ..
+    } in queries::followers(conn, parties)?
+    {
         if Some(user_id) == actor_id {
             continue;
         }

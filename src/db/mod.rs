@@ -5,7 +5,7 @@
 
 pub mod schema;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -252,14 +252,6 @@ where
             Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
             Err(rollback_error) => Err(rollback_error.into()),
         },
-    }
-}
-
-/// The folder holding the SQLite file, where generated secrets and mail files go by default.
-pub fn sqlite_folder(target: &DatabaseTarget) -> Option<&Path> {
-    match target {
-        DatabaseTarget::Sqlite(path) => path.parent(),
-        DatabaseTarget::Postgres(_) => None,
     }
 }
 

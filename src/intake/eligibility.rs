@@ -162,42 +162,8 @@ pub struct IntakeAnswers {
     pub before_court_or_other_body: Option<bool>,
 }
 
-/// The registry status of a membership.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MembershipStatus {
-    /// A full (certified) member.
-    Certified,
-    /// Suspended: complaints are forwarded only.
-    OnHold,
-    /// No longer a member.
-    Ended,
-}
-
-impl MembershipStatus {
-    /// Every variant, in a stable order.
-    pub const ALL: [MembershipStatus; 3] = [
-        MembershipStatus::Certified,
-        MembershipStatus::OnHold,
-        MembershipStatus::Ended,
-    ];
-
-    /// The stable code stored in the database.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            MembershipStatus::Certified => "certified",
-            MembershipStatus::OnHold => "on_hold",
-            MembershipStatus::Ended => "ended",
-        }
-    }
-}
-
-impl FromStr for MembershipStatus {
-    type Err = UnknownCode;
-    fn from_str(s: &str) -> Result<Self, UnknownCode> {
-        parse_code("membership_status", &Self::ALL, Self::as_str, s)
-    }
-}
+/// The registry status of a membership (one type for the registry and intake).
+pub use crate::registry::membership::MembershipStatus;
 
 /// One validity period of a provider's membership of a scheme, as the registry holds it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -577,7 +577,6 @@ async fn dashboards_list_each_roles_own_cases_and_export_csv() {
         .await
         .unwrap();
     assert!(!filtered.contains(&reference));
-    let _ = jobs::table;
 }
 
 #[tokio::test]
