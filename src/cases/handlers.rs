@@ -17,7 +17,7 @@ use super::thread::{self, NewMessage};
 use super::transition::{self, By, Change, Request};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
-use crate::db::schema::{case_assignments, case_events, documents, providers, users};
+use crate::db::schema::{case_events, documents, providers, users};
 use crate::documents::{self as docs, StoreError};
 use crate::policy::{self, Actor, CaseParties, CaseResource, Relation, Visibility};
 use crate::startup::AppState;
@@ -84,11 +84,20 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-const CASE_NOTICES: [&str; 4] = [
+const CASE_NOTICES: [&str; 13] = [
     "notice-action-done",
     "notice-message-posted",
     "notice-message-held",
     "notice-document-added",
+    "notice-assignment-proposed",
+    "notice-assignment-confirmed",
+    "notice-nothing-to-confirm",
+    "notice-no-eligible-mediator",
+    "notice-no-eligible-chair",
+    "notice-no-eligible-trade-member",
+    "notice-no-eligible-consumer-member",
+    "notice-challenge-filed",
+    "notice-challenge-decided",
 ];
 
 #[get("/zaken/{id}")]
@@ -148,21 +157,12 @@ async fn case_page(
                         users::display_name,
                     ))
                     .load(conn)?;
-                let mediators: Vec<(String, String, String)> = case_assignments::table
-                    .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
-                    .filter(case_assignments::case_id.eq(case_id))
-                    .filter(case_assignments::status.eq_any(queries::ACTIVE_ASSIGNMENT))
-                    .select((
-                        users::display_name,
-                        case_assignments::panel_role,
-                        case_assignments::status,
-                    ))
-                    .load(conn)?;
-                Ok((rules, provider, consumer, events, messages, files, mediators))
+                let staffing = super::assignments::section(conn, &case, &actor, relation)?;
+                Ok((rules, provider, consumer, events, messages, files, staffing))
             }
         })
         .await?;
-    let (rules, provider, consumer, events, messages, files, mediators) = loaded;
+    let (rules, provider, consumer, events, messages, files, staffing) = loaded;
     let case_state: CaseState = case
         .state
         .parse()
@@ -251,7 +251,7 @@ async fn case_page(
             "scheme_name": rules.scheme_name,
             "provider": { "name": provider.0, "kvk": provider.1 },
             "consumer": { "name": consumer.0, "email": if contact { Some(consumer.1) } else { None } },
-            "mediators": mediators.iter().map(|(name, seat, status)| json!({ "name": name, "seat": seat, "status": status })).collect::<Vec<_>>(),
+            "staffing": staffing,
             "timeline": timeline,
             "messages": messages,
             "documents": files,

@@ -494,6 +494,29 @@ impl TestApp {
         client
     }
 
+    /// Posts a form as `client` with its session's CSRF token (read from the settings page, which
+    /// every signed-in user has), so that tests of refusals do not depend on seeing the target page.
+    pub async fn post_as(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let settings = client
+            .get(self.url("/settings"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = extract_csrf(&settings);
+        let mut form = vec![("csrf_token", csrf.as_str())];
+        form.extend_from_slice(fields);
+        client.post(self.url(path)).form(&form).send().await.unwrap()
+    }
+
+    /// The page at `path` as `client` sees it: status and body.
+    pub async fn page_as(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     /// Performs a case action through the page's form, as a user would.
     pub async fn act(&self, client: &reqwest::Client, case_id: i64, action: &str, note: &str) -> reqwest::Response {
         let response = client.get(self.url(&format!("/zaken/{case_id}"))).send().await.unwrap();
