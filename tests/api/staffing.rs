@@ -232,3 +232,96 @@ async fn a_recused_mediator_is_replaced_challenged_and_removed_through_the_case_
     let (_, html) = app.page_as(&consumer, &page).await;
     assert!(html.contains("Wraking toegewezen"), "the timeline names the decision");
 }
+
+#[tokio::test]
+async fn a_mediator_declares_a_conflict_of_interest_and_is_told_where_they_still_sit() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    let mediator = app.client_for(MEDIATOR).await;
+    let consumer = app.client_for(CONSUMER).await;
+    assert_eq!(app.page_as(&consumer, "/settings/conflicts").await.0, 404);
+    assert!(!app.page_as(&consumer, "/settings").await.1.contains("/settings/conflicts"));
+    assert!(app.page_as(&mediator, "/settings").await.1.contains("/settings/conflicts"));
+    assert_eq!(
+        app.post_as(&consumer, "/settings/conflicts", &[("kvk", "11111111"), ("reason", "")])
+            .await
+            .status(),
+        404
+    );
+    let (status, html) = app.page_as(&mediator, "/settings/conflicts").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("geen belangenconflicten"));
+
+    // Bad input is refused beside the field, with what was typed kept.
+    let response = app
+        .post_as(
+            &mediator,
+            "/settings/conflicts",
+            &[("kvk", "1234abcd"), ("reason", "oud-werkgever")],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("value=\"1234abcd\"") && html.contains(">oud-werkgever</textarea>"));
+    let response = app
+        .post_as(
+            &mediator,
+            "/settings/conflicts",
+            &[("kvk", "9999 9999"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("geen aanbieder met dit KvK-nummer")
+    );
+
+    let response = app
+        .post_as(
+            &mediator,
+            "/settings/conflicts",
+            &[("kvk", "1111 1111"), ("reason", "Oud-werkgever")],
+        )
+        .await;
+    assert_eq!(
+        location(&response),
+        "/settings/conflicts?notice=notice-conflict-declared"
+    );
+    let (_, html) = app.page_as(&mediator, "/settings/conflicts").await;
+    assert!(html.contains("Glasvezel Aanbieder B.V.") && html.contains("Oud-werkgever"));
+    assert!(
+        html.contains(&format!("/zaken/{case_id}#bemanning")),
+        "names the case they still sit on"
+    );
+    let (declared, audited) = app
+        .with_db(|conn| {
+            use geschillenportaal::db::schema::audit_log;
+            let declared: i64 = mediator_conflicts::table.count().get_result(conn).unwrap();
+            let audited: i64 = audit_log::table
+                .filter(audit_log::action.eq("conflict_declared"))
+                .count()
+                .get_result(conn)
+                .unwrap();
+            (declared, audited)
+        })
+        .await;
+    assert_eq!((declared, audited), (1, 1));
+
+    let provider_id = app
+        .with_db(move |conn| {
+            cases::table
+                .find(case_id)
+                .select(cases::provider_id)
+                .first::<i64>(conn)
+                .unwrap()
+        })
+        .await;
+    let withdraw = format!("/settings/conflicts/{provider_id}/withdraw");
+    assert_eq!(app.post_as(&mediator, &withdraw, &[]).await.status(), 303);
+    assert_eq!(app.post_as(&mediator, &withdraw, &[]).await.status(), 404);
+    let (_, html) = app.page_as(&mediator, "/settings/conflicts").await;
+    assert!(!html.contains("Oud-werkgever"));
+}
