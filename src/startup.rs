@@ -241,6 +241,7 @@ fn build_server(
             .configure(accounts::handlers::routes)
             .configure(crate::cases::handlers::routes)
             .configure(crate::cases::assignments::routes)
+            .configure(crate::cases::extensions::routes)
             .configure(registry::handlers::routes)
             .configure(registry::admin::routes)
             .default_service(web::to(home::not_found))

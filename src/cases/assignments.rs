@@ -17,9 +17,7 @@ use super::queries::{self, ACTIVE_ASSIGNMENT, CaseRow};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
 use crate::db::DbConnection;
-use crate::db::schema::{
-    case_assignments, case_events, cases, mediator_conflicts, mediator_profiles, mediator_schemes, users,
-};
+use crate::db::schema::{case_assignments, cases, mediator_conflicts, mediator_profiles, mediator_schemes, users};
 use crate::policy::{self, Actor, Relation, StaffingStep};
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::{CsrfForm, PageContext, see_other};
@@ -106,27 +104,6 @@ pub fn load_candidates(conn: &mut DbConnection) -> QueryResult<Vec<MediatorCandi
             })
         })
         .collect())
-}
-
-fn event(
-    conn: &mut DbConnection,
-    case_id: i64,
-    actor: &Actor,
-    kind: &str,
-    detail: serde_json::Value,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(case_events::table)
-        .values((
-            case_events::case_id.eq(case_id),
-            case_events::at.eq(now),
-            case_events::actor_id.eq(actor.user_id),
-            case_events::actor_role.eq(actor.role.as_str()),
-            case_events::kind.eq(kind),
-            case_events::detail.eq(detail.to_string()),
-        ))
-        .execute(conn)?;
-    Ok(())
 }
 
 /// The staffing part of the case page: who sits, in which seat, and the steps this user may take.
@@ -290,7 +267,7 @@ fn propose(
         .iter()
         .map(|m| json!({ "user_id": m.user_id, "seat": m.seat.as_str(), "load": m.load }))
         .collect();
-    event(
+    queries::record_event(
         conn,
         case.id,
         actor,
@@ -324,7 +301,7 @@ fn confirm(conn: &mut DbConnection, case_id: i64, actor: &Actor, now: NaiveDateT
     if confirmed == 0 {
         return Ok("notice-nothing-to-confirm");
     }
-    event(
+    queries::record_event(
         conn,
         case_id,
         actor,
@@ -416,7 +393,7 @@ async fn recuse(
             now,
         )?;
         let detail = json!({ "assignment_id": assignment_id, "note": reason });
-        event(conn, case_id, &actor, "assignment_recused", detail, now)?;
+        queries::record_event(conn, case_id, &actor, "assignment_recused", detail, now)?;
         Ok("")
     })
     .await?;
@@ -450,7 +427,7 @@ async fn challenge(
             now,
         )?;
         let detail = json!({ "assignment_id": assignment_id, "note": reason });
-        event(conn, case_id, &actor, "assignment_challenged", detail, now)?;
+        queries::record_event(conn, case_id, &actor, "assignment_challenged", detail, now)?;
         Ok("notice-challenge-filed")
     })
     .await?;
@@ -485,7 +462,7 @@ async fn decide_challenge(
         authorise(conn, case_id, &actor, StaffingStep::DecideChallenge)?;
         move_assignment(conn, case_id, assignment_id, None, &["challenged"], status, None, now)?;
         let detail = json!({ "assignment_id": assignment_id, "note": reason });
-        event(conn, case_id, &actor, kind, detail, now)?;
+        queries::record_event(conn, case_id, &actor, kind, detail, now)?;
         Ok("notice-challenge-decided")
     })
     .await?;

@@ -84,7 +84,7 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-const CASE_NOTICES: [&str; 13] = [
+const CASE_NOTICES: [&str; 17] = [
     "notice-action-done",
     "notice-message-posted",
     "notice-message-held",
@@ -98,6 +98,10 @@ const CASE_NOTICES: [&str; 13] = [
     "notice-no-eligible-consumer-member",
     "notice-challenge-filed",
     "notice-challenge-decided",
+    "notice-extension-requested",
+    "notice-extension-granted",
+    "notice-extension-refused",
+    "notice-extension-lapsed",
 ];
 
 #[get("/zaken/{id}")]
@@ -158,11 +162,12 @@ async fn case_page(
                     ))
                     .load(conn)?;
                 let staffing = super::assignments::section(conn, &case, &actor, relation)?;
-                Ok((rules, provider, consumer, events, messages, files, staffing))
+                let extensions = super::extensions::section(conn, &case, &actor, relation)?;
+                Ok((rules, provider, consumer, events, messages, files, staffing, extensions))
             }
         })
         .await?;
-    let (rules, provider, consumer, events, messages, files, staffing) = loaded;
+    let (rules, provider, consumer, events, messages, files, staffing, extensions) = loaded;
     let case_state: CaseState = case
         .state
         .parse()
@@ -252,6 +257,7 @@ async fn case_page(
             "provider": { "name": provider.0, "kvk": provider.1 },
             "consumer": { "name": consumer.0, "email": if contact { Some(consumer.1) } else { None } },
             "staffing": staffing,
+            "extensions": extensions,
             "timeline": timeline,
             "messages": messages,
             "documents": files,
@@ -575,19 +581,8 @@ async fn upload_document(
                     ))
                     .returning(documents::id)
                     .get_result(conn)?;
-                diesel::insert_into(case_events::table)
-                    .values((
-                        case_events::case_id.eq(case_id),
-                        case_events::at.eq(now),
-                        case_events::actor_id.eq(actor.user_id),
-                        case_events::actor_role.eq(actor.role.as_str()),
-                        case_events::kind.eq("document_uploaded"),
-                        case_events::detail.eq(
-                            json!({ "document_id": id, "sha256": stored.sha256, "visibility": visibility.as_str() })
-                                .to_string(),
-                        ),
-                    ))
-                    .execute(conn)?;
+                let detail = json!({ "document_id": id, "sha256": stored.sha256, "visibility": visibility.as_str() });
+                queries::record_event(conn, case_id, &actor, "document_uploaded", detail, now)?;
                 Ok(())
             })
         })
@@ -783,7 +778,7 @@ async fn dashboard(
     let filter = filter_for(&actor, &query);
     let cursor = query.after.as_deref().and_then(DueCursor::decode);
     let all_cases = policy::can_see_all_cases(&actor);
-    let (mut items, counts, held) = page
+    let (mut items, counts, held, extension_requests) = page
         .data()
         .db
         .run(move |conn| -> Result<_, AppError> {
@@ -796,12 +791,15 @@ async fn dashboard(
             } else {
                 Vec::new()
             };
-            let held = if all_cases {
-                thread::held_messages(conn, 1)?.len()
+            let (held, extension_requests) = if all_cases {
+                (
+                    thread::held_messages(conn, 1)?.len(),
+                    super::extensions::open_count(conn)?,
+                )
             } else {
-                0
+                (0, 0)
             };
-            Ok((items, counts, held))
+            Ok((items, counts, held, extension_requests))
         })
         .await?;
     let has_more = items.len() as i64 > PAGE_SIZE;
@@ -843,6 +841,7 @@ async fn dashboard(
             "counts": counts.iter().map(|(state, n)| json!({ "state": state, "count": n })).collect::<Vec<_>>(),
             "all_cases": all_cases,
             "held_messages": held > 0,
+            "extension_requests": extension_requests,
             "is_consumer": actor.role == Role::Consumer,
             "can_export": matches!(actor.role, Role::ProviderStaff | Role::Secretariat | Role::Admin),
             "export_query": base_query.join("&"),

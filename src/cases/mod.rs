@@ -4,6 +4,7 @@
 pub mod assignment;
 pub mod assignments;
 pub mod deadlines;
+pub mod extensions;
 pub mod handlers;
 pub mod lifecycle;
 pub mod moderation;

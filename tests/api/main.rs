@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cases;
+mod extensions;
 mod health;
 mod helpers;
 mod invites;

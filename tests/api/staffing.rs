@@ -240,8 +240,18 @@ async fn a_mediator_declares_a_conflict_of_interest_and_is_told_where_they_still
     let mediator = app.client_for(MEDIATOR).await;
     let consumer = app.client_for(CONSUMER).await;
     assert_eq!(app.page_as(&consumer, "/settings/conflicts").await.0, 404);
-    assert!(!app.page_as(&consumer, "/settings").await.1.contains("/settings/conflicts"));
-    assert!(app.page_as(&mediator, "/settings").await.1.contains("/settings/conflicts"));
+    assert!(
+        !app.page_as(&consumer, "/settings")
+            .await
+            .1
+            .contains("/settings/conflicts")
+    );
+    assert!(
+        app.page_as(&mediator, "/settings")
+            .await
+            .1
+            .contains("/settings/conflicts")
+    );
     assert_eq!(
         app.post_as(&consumer, "/settings/conflicts", &[("kvk", "11111111"), ("reason", "")])
             .await

@@ -50,3 +50,44 @@ conflicts-provider-unknown = W rejestrze nie ma dostawcy o tym numerze KvK.
 conflicts-reason-too-long = Proszę użyć najwyżej 500 znaków.
 notice-conflict-declared = Konflikt interesów został zapisany.
 notice-conflict-withdrawn = Konflikt interesów został usunięty.
+extension-heading = Przedłużenie terminu
+extension-ask = Poproś o przedłużenie terminu
+extension-intro = Obecny termin upływa { $due }. Może Pan/Pani poprosić sekretariat o jego przedłużenie, z uzasadnieniem, najpóźniej do { $latest }. Decyduje sekretariat; obie strony poznają wynik.
+extension-until = Nowa data
+extension-until-hint = Data, do której będzie Pan/Pani gotowy(-a) (rrrr-mm-dd).
+extension-reason = Dlaczego potrzebuje Pan/Pani więcej czasu?
+extension-reason-hint = Na przykład: czeka Pan/Pani na dokument od kogoś innego albo był(a) Pan/Pani chory(-a). Druga strona również przeczyta uzasadnienie.
+extension-submit = Wyślij wniosek
+extension-summary = { $requester } poprosił(a) { $asked_on } o przedłużenie terminu { $current } do { $until }
+extension-status-open = czeka na decyzję
+extension-status-granted = uwzględniony
+extension-status-refused = odrzucony
+extension-status-lapsed = nieaktualny, termin już się zmienił
+extension-new-deadline = nowy termin { $date }
+extension-decision-reason = Uzasadnienie decyzji
+extension-not-current = Wniosek dotyczy terminu, który się już zmienił; uwzględnienie sprawi, że wygaśnie.
+extension-decide = Decyzja
+extension-grant = Uwzględnij
+extension-refuse = Odrzuć (wymagane uzasadnienie)
+extension-grant-until = Nowy termin w razie uwzględnienia (najwyżej wnioskowana data)
+extension-decide-submit = Zapisz decyzję
+extension-no-deadline = W tej sprawie nie ma teraz terminu, który można przedłużyć.
+extension-not-later = Proszę wybrać datę po obecnym terminie.
+extension-too-far = Można poprosić najwyżej o jeden dodatkowy miesiąc.
+extension-date-format = Proszę podać datę w formacie rrrr-mm-dd.
+extension-reason-too-long = Proszę użyć najwyżej 2000 znaków.
+extension-list-title = Wnioski o przedłużenie terminu
+extension-list-empty = Nie ma wniosków o przedłużenie terminu.
+extension-requester = Wnioskujący
+extension-current = Obecny termin
+dashboard-extension-requests = { $count ->
+    [one] Jeden wniosek o przedłużenie terminu czeka na decyzję.
+    [few] { $count } wnioski o przedłużenie terminu czekają na decyzję.
+   *[other] { $count } wniosków o przedłużenie terminu czeka na decyzję.
+}
+notice-extension-requested = Wniosek o przedłużenie terminu został wysłany. Decyzję podejmie sekretariat.
+notice-extension-granted = Przedłużenie zostało udzielone; zainteresowani otrzymają wiadomość.
+notice-extension-refused = Wniosek został odrzucony; wnioskujący otrzyma wiadomość.
+notice-extension-lapsed = Termin już się zmienił; wniosek wygasł.
+event-extension_requested = Wniesiono o przedłużenie terminu
+event-extension_refused = Wniosek o przedłużenie terminu odrzucony
