@@ -9,6 +9,7 @@ pub mod handlers;
 pub mod lifecycle;
 pub mod moderation;
 pub mod queries;
+pub mod service;
 pub mod thread;
 pub mod transition;
 
