@@ -237,7 +237,7 @@ struct TimelineRow {
 }
 
 /// Who must act in a state, as a translation key.
-fn who_acts(state: CaseState) -> &'static str {
+pub(super) fn who_acts(state: CaseState) -> &'static str {
     match state {
         CaseState::InformationRequested | CaseState::AwaitingFee | CaseState::AwaitingReply => "who-acts-consumer",
         CaseState::AwaitingDefence | CaseState::InCompliance => "who-acts-provider",
@@ -512,15 +512,15 @@ async fn moderate(
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
-    state: Option<String>,
-    scheme: Option<i64>,
-    overdue: Option<String>,
-    after: Option<String>,
+    pub state: Option<String>,
+    pub scheme: Option<i64>,
+    pub overdue: Option<String>,
+    pub after: Option<String>,
 }
 
 /// The list a role sees on its dashboard, with the filters it asked for; `None` when the
 /// role sees no cases at all (provider staff not yet linked to an organisation).
-fn filter_for(actor: &Actor, query: &ListQuery) -> Option<CaseFilter> {
+pub(super) fn filter_for(actor: &Actor, query: &ListQuery) -> Option<CaseFilter> {
     let mut filter = CaseFilter {
         state: query.state.clone().filter(|s| s.parse::<CaseState>().is_ok()),
         scheme_id: query.scheme,

@@ -1,6 +1,7 @@
 //! Cases: the state machine (`lifecycle`, pure), mediator assignment (`assignment`,
 //! pure) and the queries that read and write cases.
 
+pub mod api;
 pub mod assignment;
 pub mod assignments;
 pub mod deadlines;

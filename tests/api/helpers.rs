@@ -511,6 +511,19 @@ impl TestApp {
         client.post(self.url(path)).form(&form).send().await.unwrap()
     }
 
+    /// A personal API token of `client`'s user with `scope` (`read` or `write`), made in the settings.
+    pub async fn api_token(&self, client: &reqwest::Client, scope: &str) -> String {
+        let fields = [("name", "Ticketsysteem"), ("scope", scope), ("days", "30")];
+        let page = self
+            .post_as(client, "/settings/api-tokens", &fields)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let start = page.find("id=\"new-token\">").expect("the token is shown once") + "id=\"new-token\">".len();
+        page[start..].chars().take_while(|c| *c != '<').collect()
+    }
+
     /// The page at `path` as `client` sees it: status and body.
     pub async fn page_as(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
         let response = client.get(self.url(path)).send().await.unwrap();

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cases;
+mod cases_api;
 mod extensions;
 mod health;
 mod helpers;
