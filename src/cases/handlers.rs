@@ -40,8 +40,16 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(export_csv);
 }
 
-/// Actions with their own pages (offers, rulings, hearings), not the generic buttons.
-const OWN_PAGES: [Action; 3] = [Action::AcceptSettlement, Action::IssueRuling, Action::ScheduleHearing];
+/// Actions with their own forms (offers, rulings, hearings, compliance and the guarantee), not the generic buttons.
+const OWN_PAGES: [Action; 7] = [
+    Action::AcceptSettlement,
+    Action::IssueRuling,
+    Action::ScheduleHearing,
+    Action::ReportCompliance,
+    Action::ConfirmCompliance,
+    Action::ReportNonCompliance,
+    Action::GuaranteePaid,
+];
 
 /// Actions whose text goes into the thread as a message everyone in the case reads.
 fn carries_text(action: Action) -> bool {
@@ -158,11 +166,12 @@ async fn case_page(
                         case_assignments::status,
                     ))
                     .load(conn)?;
-                Ok((rules, provider, consumer, events, messages, files, mediators))
+                let outcomes = crate::outcome_pages::sections(conn, &actor, &case, &view_parties)?;
+                Ok((rules, provider, consumer, events, messages, files, mediators, outcomes))
             }
         })
         .await?;
-    let (rules, provider, consumer, events, messages, files, mediators) = loaded;
+    let (rules, provider, consumer, events, messages, files, mediators, outcomes) = loaded;
     let case_state: CaseState = case
         .state
         .parse()
@@ -260,6 +269,7 @@ async fn case_page(
             "can_extend": matches!(relation, Relation::Secretariat) && case_state.is_open(),
             "can_post": relation != Relation::None && case_state.is_open(),
             "can_ask_reaction": matches!(relation, Relation::Mediator | Relation::Secretariat),
+            "outcomes": outcomes,
         }),
     )
 }
