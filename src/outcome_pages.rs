@@ -284,8 +284,8 @@ pub fn sections(
         .into_iter()
         .map(|r| json!({ "kind": r.kind, "note": r.note, "document_id": r.document_id, "at": when(r.created_at), "by": r.author }))
         .collect();
-    let claim = compliance::store::claim(conn, case.id)?.map(|(amount, status, guarantor, paid_at)| {
-        json!({ "amount_cents": amount, "status": status, "guarantor": guarantor, "paid_at": paid_at.map(when) })
+    let claim = compliance::store::claim(conn, case.id)?.map(|c| {
+        json!({ "amount_cents": c.amount_cents, "status": c.status, "guarantor": c.guarantor, "paid_at": c.paid_at.map(when) })
     });
     let rating = compliance::store::rating_of(conn, case.id)?;
     let had_outcome = settled_by_offer || has_issued;

@@ -326,11 +326,16 @@ pub fn reports(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<ReportR
         .load(conn)
 }
 
-/// The claim of a case: (amount, status, guarantor name, paid at).
-pub fn claim(
-    conn: &mut DbConnection,
-    case_id: i64,
-) -> QueryResult<Option<(i64, String, Option<String>, Option<NaiveDateTime>)>> {
+/// A guarantee claim as the case page shows it.
+#[derive(Debug, Clone, Queryable)]
+pub struct ClaimRow {
+    pub amount_cents: i64,
+    pub status: String,
+    pub guarantor: Option<String>,
+    pub paid_at: Option<NaiveDateTime>,
+}
+
+pub fn claim(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<ClaimRow>> {
     guarantee_claims::table
         .left_join(guarantors::table)
         .filter(guarantee_claims::case_id.eq(case_id))

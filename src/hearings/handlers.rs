@@ -166,7 +166,8 @@ async fn plan(
     if location.is_empty() && video_link.is_empty() {
         return Err(AppError::BadRequest("a hearing needs a place or a video link".into()));
     }
-    if !video_link.is_empty() && !(video_link.starts_with("https://") && video_link.len() <= 500) {
+    let video_link_ok = video_link.is_empty() || (video_link.starts_with("https://") && video_link.len() <= 500);
+    if !video_link_ok {
         return Err(AppError::BadRequest(
             "the video link must be an https:// address".into(),
         ));

@@ -444,7 +444,7 @@ async fn api_make(
                     now,
                 };
                 let id = store::make(conn, &cx, &actor, &terms, replaces).map_err(api_failure)?;
-                Ok(store::find(conn, case.id, id)?.ok_or(AppError::NotFound)?)
+                store::find(conn, case.id, id)?.ok_or(AppError::NotFound)
             }
         })
         .await?;
