@@ -355,3 +355,70 @@ pub fn document_of(
         },
     ))
 }
+
+/// Reminds the panel once when the ruling term after a held hearing is in its last week (run by the
+/// worker). The reminder is a case event, so it is sent once however often the worker runs.
+pub fn remind_ruling_terms(
+    conn: &mut DbConnection,
+    emails: &EmailTemplates,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Result<usize, TransitionFailure> {
+    use crate::db::schema::{case_events, cases, hearings};
+    let held: Vec<(i64, NaiveDateTime)> = cases::table
+        .inner_join(hearings::table)
+        .filter(cases::state.eq(CaseState::HearingScheduled.as_str()))
+        .filter(hearings::status.eq("scheduled"))
+        .filter(hearings::starts_at.lt(now))
+        .select((cases::id, hearings::starts_at))
+        .limit(500)
+        .load(conn)?;
+    let mut sent = 0;
+    for (case_id, starts_at) in held {
+        let Some((case, parties)) = queries::case_with_parties(conn, case_id)? else {
+            continue;
+        };
+        let rules = transition::rules_of(conn, &case)?.rules;
+        let due = crate::cases::lifecycle::ruling_due(crate::hearings::utc_to_local(starts_at).date(), &rules);
+        let Some(left) = super::term_warning(due, now.date()) else {
+            continue;
+        };
+        let reminded: i64 = case_events::table
+            .filter(case_events::case_id.eq(case_id))
+            .filter(case_events::kind.eq("ruling_term_reminder"))
+            .count()
+            .get_result(conn)?;
+        if reminded > 0 {
+            continue;
+        }
+        crate::db::write_transaction(conn, |conn| -> Result<(), TransitionFailure> {
+            notices::record_event(
+                conn,
+                &case,
+                None,
+                "system",
+                "ruling_term_reminder",
+                json!({ "due_on": due }),
+                now,
+            )?;
+            notices::send(
+                conn,
+                emails,
+                base_url,
+                &case,
+                &parties,
+                Notice {
+                    key: "notice-ruling-term",
+                    args: vec![("due", due.format("%d-%m-%Y").to_string()), ("days", left.to_string())],
+                    audience: Audience::Panel,
+                    except: None,
+                    attachment: None,
+                },
+                now,
+            )?;
+            Ok(())
+        })?;
+        sent += 1;
+    }
+    Ok(sent)
+}

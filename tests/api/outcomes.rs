@@ -935,3 +935,41 @@ async fn offers_are_only_for_the_parties_and_the_api_answers_for_providers() {
 async fn staff_page_client(app: &TestApp) -> reqwest::Client {
     app.client_for(STAFF).await
 }
+
+#[tokio::test]
+async fn the_panel_is_reminded_once_when_the_ruling_term_after_the_hearing_is_close() {
+    let app = spawn_app().await;
+    let id = app.seed_case().await.case_id;
+    to_mediation(&app, id).await;
+    assert_eq!(plan_hearing(&app, id, "10:00").await.status(), 303);
+    let hearing_day = Utc::now().date_naive() + TimeDelta::days(1);
+    let due = geschillenportaal::registry::rules::SchemeRules::commission_defaults()
+        .ruling_term_after_hearing
+        .add_to(hearing_day);
+    let context = app.worker_context();
+    let early = (due - TimeDelta::days(10)).and_hms_opt(9, 0, 0).unwrap();
+    geschillenportaal::jobs::worker::housekeeping(&context, early)
+        .await
+        .unwrap();
+    assert_eq!(
+        count_events(&app, id, "ruling_term_reminder").await,
+        0,
+        "not yet in the last week"
+    );
+    let close = (due - TimeDelta::days(3)).and_hms_opt(9, 0, 0).unwrap();
+    geschillenportaal::jobs::worker::housekeeping(&context, close)
+        .await
+        .unwrap();
+    geschillenportaal::jobs::worker::housekeeping(&context, close)
+        .await
+        .unwrap();
+    assert_eq!(count_events(&app, id, "ruling_term_reminder").await, 1);
+    let reminders: Vec<String> = app
+        .with_db(|c| jobs::table.select(jobs::payload).load::<String>(c).unwrap())
+        .await
+        .into_iter()
+        .filter(|p| p.contains("moet uiterlijk"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "only the panel: {reminders:?}");
+    assert!(reminders[0].contains(MEDIATOR) && reminders[0].contains(&due.format("%d-%m-%Y").to_string()));
+}

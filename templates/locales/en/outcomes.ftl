@@ -70,6 +70,8 @@ notice-hearing-planned = The hearing in case { $reference } is on { $when }, { $
 notice-hearing-moved = The hearing in case { $reference } has moved to { $when }, { $place }. Committee: { $panel }. The new calendar entry is attached.
 notice-hearing-cancelled = The hearing in case { $reference } on { $when } is cancelled. You will hear when there is a new date.
 notice-guarantee-claim-guarantor = The provider in case { $reference } did not comply with a ruling or settlement. We claim under the compliance guarantee for { $amount }. The secretariat will contact you about the payment.
+notice-ruling-term = The ruling in case { $reference } must be given by { $due } ({ $days } days left).
+event-ruling_term_reminder = Committee reminded of the ruling term
 notice-rating-asked = Case { $reference } is closed. Would you tell us in the portal how the provider handled your complaint? It takes a minute.
 
 event-offer_made = Settlement offer made

@@ -70,6 +70,8 @@ notice-hearing-planned = De zitting in zaak { $reference } is op { $when }, { $p
 notice-hearing-moved = De zitting in zaak { $reference } is verplaatst naar { $when }, { $place }. Commissie: { $panel }. De nieuwe agenda-afspraak zit in de bijlage.
 notice-hearing-cancelled = De zitting in zaak { $reference } op { $when } gaat niet door. U hoort wanneer er een nieuwe datum is.
 notice-guarantee-claim-guarantor = De aanbieder in zaak { $reference } is een uitspraak of schikking niet nagekomen. Wij doen een beroep op de nakomingsgarantie voor { $amount }. Het secretariaat neemt contact met u op over de betaling.
+notice-ruling-term = De uitspraak in zaak { $reference } moet uiterlijk { $due } worden gedaan (nog { $days } dagen).
+event-ruling_term_reminder = Commissie herinnerd aan de uitspraaktermijn
 notice-rating-asked = Zaak { $reference } is afgesloten. Wilt u in het portaal laten weten hoe de aanbieder met uw klacht is omgegaan? Dat kost een minuut.
 
 event-offer_made = Schikkingsvoorstel gedaan

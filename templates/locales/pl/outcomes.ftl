@@ -70,6 +70,8 @@ notice-hearing-planned = Rozprawa w sprawie { $reference } odbędzie się { $whe
 notice-hearing-moved = Rozprawa w sprawie { $reference } została przeniesiona na { $when }, { $place }. Komisja: { $panel }. Nowy wpis do kalendarza jest w załączniku.
 notice-hearing-cancelled = Rozprawa w sprawie { $reference } w dniu { $when } nie odbędzie się. Poinformujemy o nowym terminie.
 notice-guarantee-claim-guarantor = Dostawca w sprawie { $reference } nie wykonał orzeczenia lub ugody. Zgłaszamy roszczenie z gwarancji wykonania na kwotę { $amount }. Sekretariat skontaktuje się w sprawie płatności.
+notice-ruling-term = Orzeczenie w sprawie { $reference } musi zostać wydane najpóźniej { $due } (pozostało dni: { $days }).
+event-ruling_term_reminder = Przypomniano komisji o terminie orzeczenia
 notice-rating-asked = Sprawa { $reference } została zamknięta. Czy możesz ocenić w portalu, jak dostawca potraktował Twoją skargę? To zajmie minutę.
 
 event-offer_made = Złożono propozycję ugody
