@@ -306,7 +306,8 @@ pub fn sections(
             "current": hearing_json,
             "can_plan": can_plan_hearing,
             "can_add_expert_report": is_panel && state == CaseState::ExpertInvestigation,
-            "show": hearing_json.is_some() || can_plan_hearing || (is_panel && state == CaseState::ExpertInvestigation),
+            "show": hearing_json.is_some() || can_plan_hearing || state == CaseState::HearingScheduled
+                || (is_panel && state == CaseState::ExpertInvestigation),
         },
         "ruling": {
             "list": ruling_list,

@@ -973,3 +973,219 @@ async fn the_panel_is_reminded_once_when_the_ruling_term_after_the_hearing_is_cl
     assert_eq!(reminders.len(), 1, "only the panel: {reminders:?}");
     assert!(reminders[0].contains(MEDIATOR) && reminders[0].contains(&due.format("%d-%m-%Y").to_string()));
 }
+
+#[tokio::test]
+async fn an_issued_ruling_is_final_and_an_obvious_error_is_corrected_by_a_linked_ruling() {
+    use geschillenportaal::db::schema::rulings;
+    let app = spawn_app().await;
+    let id = app.seed_case().await.case_id;
+    to_mediation(&app, id).await;
+    assert_eq!(plan_hearing(&app, id, "10:00").await.status(), 303);
+    draft_and_issue(&app, id, "upheld", "240").await;
+    let first: i64 = app
+        .with_db(move |c| {
+            rulings::table
+                .filter(rulings::case_id.eq(id))
+                .select(rulings::id)
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    let mediator = app.client_for(MEDIATOR).await;
+    let page = page_of(&app, &mediator, id).await;
+    assert!(page.contains("Verbetering schrijven"));
+    let csrf = extract_csrf(&page);
+    let first_text = first.to_string();
+    let form = [
+        ("outcome", "upheld"),
+        ("award", "240"),
+        ("award_actions", ""),
+        ("refund", ""),
+        ("deposit_decision", "none"),
+        ("summary", "De aanbieder betaalt € 240 terug (datum verbeterd)."),
+        ("reasoning", "Verbetering van een kennelijke schrijffout in de datum."),
+        ("corrects", first_text.as_str()),
+    ];
+    assert_eq!(
+        post(&app, &mediator, &format!("/zaken/{id}/uitspraak"), &csrf, &form)
+            .await
+            .status(),
+        303
+    );
+    let rows: Vec<(i64, String, Option<i64>, String)> = app
+        .with_db(move |c| {
+            rulings::table
+                .filter(rulings::case_id.eq(id))
+                .order(rulings::id)
+                .select((
+                    rulings::id,
+                    rulings::status,
+                    rulings::corrects_ruling_id,
+                    rulings::summary,
+                ))
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].1, "issued");
+    assert!(rows[0].3.contains("drie maanden"), "the issued ruling is untouched");
+    assert_eq!((rows[1].1.as_str(), rows[1].2), ("draft", Some(first)));
+    let correction = rows[1].0;
+    let issued = post(
+        &app,
+        &mediator,
+        &format!("/zaken/{id}/uitspraak/{correction}/uitbrengen"),
+        &csrf,
+        &[],
+    )
+    .await;
+    assert_eq!(issued.status(), 303);
+    assert_eq!(
+        state_of(&app, id).await,
+        "in_compliance",
+        "a correction does not move the case"
+    );
+    assert_eq!(count_events(&app, id, "ruling_corrected").await, 1);
+    let consumer = app.client_for(CONSUMER).await;
+    let html = consumer
+        .get(app.url(&format!("/zaken/{id}/uitspraak/{correction}.html")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("verbetert een kennelijke fout") && html.contains("datum verbeterd"));
+    // The consumer cannot write rulings.
+    let consumer_csrf = csrf_for(&app, &consumer, id).await;
+    assert_eq!(
+        post(
+            &app,
+            &consumer,
+            &format!("/zaken/{id}/uitspraak"),
+            &consumer_csrf,
+            &form
+        )
+        .await
+        .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn an_expert_report_is_shared_with_a_reaction_term_and_a_cancelled_hearing_is_withdrawn_from_calendars() {
+    use base64::Engine;
+    use geschillenportaal::db::schema::{documents, messages};
+    let app = spawn_app().await;
+    let id = app.seed_case().await.case_id;
+    to_mediation(&app, id).await;
+    let mediator = app.client_for(MEDIATOR).await;
+    assert_eq!(
+        app.act(&mediator, id, "order_expert_investigation", "").await.status(),
+        303
+    );
+    let report = geschillenportaal::printable::Printable {
+        language: "nl".into(),
+        title: "Rapport".into(),
+        blocks: vec![geschillenportaal::printable::Block::Paragraph(
+            "Metingen: 3 Mbit/s.".into(),
+        )],
+    }
+    .to_pdf();
+    let csrf = csrf_for(&app, &mediator, id).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf)
+        .part("file", reqwest::multipart::Part::bytes(report).file_name("rapport.pdf"));
+    let added = mediator
+        .post(app.url(&format!("/zaken/{id}/deskundige")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 303);
+    let kinds: Vec<String> = app
+        .with_db(move |c| {
+            documents::table
+                .filter(documents::case_id.eq(id))
+                .select(documents::kind)
+                .load(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(kinds, vec!["expert_report"]);
+    let due: Option<NaiveDate> = app
+        .with_db(move |c| {
+            messages::table
+                .filter(messages::case_id.eq(id))
+                .order(messages::id.desc())
+                .select(messages::reply_due_on)
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    assert!(
+        due.is_some_and(|d| d > Utc::now().date_naive()),
+        "the parties may react within a term"
+    );
+    let consumer = app.client_for(CONSUMER).await;
+    assert!(page_of(&app, &consumer, id).await.contains("rapport.pdf"));
+    // The parties cannot add expert reports.
+    let consumer_csrf = csrf_for(&app, &consumer, id).await;
+    let form = reqwest::multipart::Form::new().text("csrf_token", consumer_csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4".to_vec()).file_name("x.pdf"),
+    );
+    let refused = consumer
+        .post(app.url(&format!("/zaken/{id}/deskundige")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 404);
+
+    assert_eq!(
+        app.act(&mediator, id, "expert_investigation_done", "").await.status(),
+        303
+    );
+    assert_eq!(plan_hearing(&app, id, "11:00").await.status(), 303);
+    let secretariat = app.client_for(SECRETARIAT).await;
+    let csrf = csrf_for(&app, &secretariat, id).await;
+    let cancelled = post(
+        &app,
+        &secretariat,
+        &format!("/zaken/{id}/zitting/annuleren"),
+        &csrf,
+        &[],
+    )
+    .await;
+    assert_eq!(cancelled.status(), 303);
+    let calendars: Vec<String> = app
+        .with_db(|c| jobs::table.select(jobs::payload).load::<String>(c).unwrap())
+        .await
+        .into_iter()
+        .filter_map(|p| {
+            let email: geschillenportaal::jobs::OutgoingEmail = serde_json::from_str(&p).ok()?;
+            let attachment = email.attachments.first()?.clone();
+            (email.to == CONSUMER && attachment.file_name == "zitting.ics").then(|| {
+                String::from_utf8(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(attachment.content_base64)
+                        .unwrap(),
+                )
+                .unwrap()
+            })
+        })
+        .collect();
+    assert_eq!(calendars.len(), 2, "the invitation and the cancellation");
+    assert!(
+        calendars
+            .iter()
+            .any(|c| c.contains("METHOD:CANCEL") && c.contains("STATUS:CANCELLED") && c.contains("SEQUENCE:1"))
+    );
+    assert!(
+        page_of(&app, &consumer, id)
+            .await
+            .contains("Er is nog geen zitting gepland.")
+    );
+}
