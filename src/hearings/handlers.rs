@@ -56,11 +56,6 @@ pub fn current(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<Hear
         .optional()
 }
 
-/// The last hearing held or planned (for the ruling term).
-pub fn latest(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<HearingRow>> {
-    current(conn, case_id)
-}
-
 #[derive(Deserialize)]
 pub struct PlanForm {
     date: String,

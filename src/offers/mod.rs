@@ -354,6 +354,22 @@ mod tests {
     }
 
     #[test]
+    fn the_offer_notice_names_the_amount_only_when_there_is_one() {
+        use fluent_templates::fluent_bundle::FluentValue;
+        use std::collections::HashMap;
+        let render = |amount: &str| {
+            let mut args: HashMap<std::borrow::Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+            args.insert("reference".into(), "TEL-2026-000001".into());
+            args.insert("amount".into(), amount.to_owned().into());
+            args.insert("expires".into(), "01-12-2026".into());
+            // Fluent may wrap placeables in Unicode isolation marks; the words are what matter here.
+            i18n::translate_with(Language::Nl, "notice-offer-made", &args).replace(['\u{2068}', '\u{2069}'], "")
+        };
+        assert!(render("€ 120,00").contains("zaak TEL-2026-000001 (€ 120,00), geldig"));
+        assert!(render("none").contains("zaak TEL-2026-000001, geldig"));
+    }
+
+    #[test]
     fn statuses_round_trip() {
         for s in OfferStatus::ALL {
             assert_eq!(OfferStatus::parse(s.as_str()), Some(s));

@@ -175,8 +175,9 @@ pub struct Context<'a> {
     pub now: NaiveDateTime,
 }
 
-fn describe(language_key_amount: Option<i64>) -> String {
-    language_key_amount.map(format_euros).unwrap_or_default()
+/// The amount for a notice; `none` selects the sentence without an amount in the translations.
+fn amount_arg(amount_cents: Option<i64>) -> String {
+    amount_cents.map(format_euros).unwrap_or_else(|| "none".to_owned())
 }
 
 /// Makes a new offer, or a counter-offer replacing `replacing` (which must be the open one).
@@ -268,7 +269,7 @@ pub fn make(
                     "notice-offer-made"
                 },
                 args: vec![
-                    ("amount", describe(terms.amount_cents)),
+                    ("amount", amount_arg(terms.amount_cents)),
                     ("expires", terms.expires_on.format("%d-%m-%Y").to_string()),
                 ],
                 audience: Audience::Everyone,

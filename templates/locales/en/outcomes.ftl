@@ -60,8 +60,14 @@ doc-provider = Provider
 doc-compliance-due = To be carried out before
 
 email-case_notice-subject = News in your case
-notice-offer-made = A settlement offer was made in case { $reference } ({ $amount }), valid until { $expires }. You can accept it, reject it or make a counter-offer.
-notice-offer-proposed = The mediator proposes a settlement in case { $reference } ({ $amount }), valid until { $expires }. If both parties accept it, the case is settled.
+notice-offer-made = A settlement offer was made in case { $reference }{ $amount ->
+        [none] {""}
+       *[other] {" "}({ $amount })
+    }, valid until { $expires }. You can accept it, reject it or make a counter-offer.
+notice-offer-proposed = The mediator proposes a settlement in case { $reference }{ $amount ->
+        [none] {""}
+       *[other] {" "}({ $amount })
+    }, valid until { $expires }. If both parties accept it, the case is settled.
 notice-proposal-accepted-by-one = One party accepted the mediator's proposal in case { $reference }. It is waiting for the other party.
 notice-offer-rejected = The settlement offer in case { $reference } was rejected.
 notice-offer-expired = The settlement offer in case { $reference } expired without an answer.

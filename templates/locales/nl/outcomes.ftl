@@ -60,8 +60,14 @@ doc-provider = Aanbieder
 doc-compliance-due = Uitvoeren vóór
 
 email-case_notice-subject = Nieuws in uw zaak
-notice-offer-made = Er is een schikkingsvoorstel gedaan in zaak { $reference } ({ $amount }), geldig tot en met { $expires }. U kunt het aannemen, afwijzen of een tegenvoorstel doen.
-notice-offer-proposed = De bemiddelaar doet een schikkingsvoorstel in zaak { $reference } ({ $amount }), geldig tot en met { $expires }. Als beide partijen het aannemen, is de zaak geschikt.
+notice-offer-made = Er is een schikkingsvoorstel gedaan in zaak { $reference }{ $amount ->
+        [none] {""}
+       *[other] {" "}({ $amount })
+    }, geldig tot en met { $expires }. U kunt het aannemen, afwijzen of een tegenvoorstel doen.
+notice-offer-proposed = De bemiddelaar doet een schikkingsvoorstel in zaak { $reference }{ $amount ->
+        [none] {""}
+       *[other] {" "}({ $amount })
+    }, geldig tot en met { $expires }. Als beide partijen het aannemen, is de zaak geschikt.
 notice-proposal-accepted-by-one = Een partij heeft het voorstel van de bemiddelaar in zaak { $reference } aangenomen. Het wacht nog op de andere partij.
 notice-offer-rejected = Het schikkingsvoorstel in zaak { $reference } is afgewezen.
 notice-offer-expired = Het schikkingsvoorstel in zaak { $reference } is verlopen zonder antwoord.

@@ -60,8 +60,14 @@ doc-provider = Dostawca
 doc-compliance-due = Wykonać przed
 
 email-case_notice-subject = Nowe informacje w Twojej sprawie
-notice-offer-made = W sprawie { $reference } złożono propozycję ugody ({ $amount }), ważną do { $expires }. Możesz ją przyjąć, odrzucić lub złożyć kontrpropozycję.
-notice-offer-proposed = Mediator proponuje ugodę w sprawie { $reference } ({ $amount }), ważną do { $expires }. Jeśli obie strony ją przyjmą, sprawa kończy się ugodą.
+notice-offer-made = W sprawie { $reference } złożono propozycję ugody{ $amount ->
+        [none] {""}
+       *[other] {" "}({ $amount })
+    }, ważną do { $expires }. Możesz ją przyjąć, odrzucić lub złożyć kontrpropozycję.
+notice-offer-proposed = Mediator proponuje ugodę w sprawie { $reference }{ $amount ->
+        [none] {""}
+       *[other] {" "}({ $amount })
+    }, ważną do { $expires }. Jeśli obie strony ją przyjmą, sprawa kończy się ugodą.
 notice-proposal-accepted-by-one = Jedna strona przyjęła propozycję mediatora w sprawie { $reference }. Czekamy na drugą stronę.
 notice-offer-rejected = Propozycja ugody w sprawie { $reference } została odrzucona.
 notice-offer-expired = Propozycja ugody w sprawie { $reference } wygasła bez odpowiedzi.
