@@ -25,6 +25,15 @@ use crate::startup::AppState;
 use crate::web::error::AppError;
 use crate::web::page::PageContext;
 
+/// Input that cannot be used: the message in the user's language with the way back to the case (`422`).
+pub fn invalid(page: &PageContext, case_id: i64, message_key: &str) -> Result<HttpResponse, AppError> {
+    page.render_with_status(
+        actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        "pages/outcome_refused",
+        json!({ "case_id": case_id, "message": message_key }),
+    )
+}
+
 /// A download format of a printable document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

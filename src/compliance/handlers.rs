@@ -87,10 +87,13 @@ async fn report(
         .find(|(k, _)| k == "note")
         .map(|(_, v)| v.as_str())
         .unwrap_or_default();
-    let note = check_note(note).map_err(|key| AppError::BadRequest(key.into()))?;
     if policy::relation(&actor, &parties) != Relation::Provider {
         return Err(AppError::NotFound);
     }
+    let note = match check_note(note) {
+        Ok(note) => note,
+        Err(key) => return outcome_pages::invalid(&page, case_id, key),
+    };
     let storage = state.settings.storage_dir();
     let max = state.settings.upload_max_bytes;
     let upload = file.map(|(file_name, bytes)| Upload {
@@ -157,7 +160,10 @@ async fn answer(
     let result = match form.answer.as_str() {
         "confirm" => run(&state, case, parties, move |conn, cx| store::confirm(conn, cx, &actor)).await?,
         "dispute" => {
-            let note = check_note(&form.note).map_err(|key| AppError::BadRequest(key.into()))?;
+            let note = match check_note(&form.note) {
+                Ok(note) => note,
+                Err(key) => return outcome_pages::invalid(&page, case_id, key),
+            };
             run(&state, case, parties, move |conn, cx| {
                 store::dispute(conn, cx, &actor, &note)
             })
@@ -225,7 +231,10 @@ async fn rate(
     if policy::relation(&actor, &parties) != Relation::Consumer {
         return Err(AppError::NotFound);
     }
-    let (score, comment) = check_rating(&form.score, &form.comment).map_err(|key| AppError::BadRequest(key.into()))?;
+    let (score, comment) = match check_rating(&form.score, &form.comment) {
+        Ok(rating) => rating,
+        Err(key) => return outcome_pages::invalid(&page, case_id, key),
+    };
     let now = Utc::now().naive_utc();
     let result = state
         .db

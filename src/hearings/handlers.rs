@@ -154,23 +154,22 @@ async fn plan(
     let case_id = path.into_inner();
     let (case, parties) = load_case(&state, actor, case_id).await?;
     policy::ensure(is_secretariat(&actor, &parties))?;
-    let local = parse_local(&form.date, &form.time)
-        .ok_or_else(|| AppError::BadRequest("the date must be YYYY-MM-DD and the time HH:MM".into()))?;
+    let Some(local) = parse_local(&form.date, &form.time) else {
+        return outcome_pages::invalid(&page, case_id, "hearing-error-when");
+    };
     let location = form.location.trim().chars().take(500).collect::<String>();
     let video_link = form.video_link.trim().to_owned();
     if location.is_empty() && video_link.is_empty() {
-        return Err(AppError::BadRequest("a hearing needs a place or a video link".into()));
+        return outcome_pages::invalid(&page, case_id, "hearing-error-place");
     }
     let video_link_ok = video_link.is_empty() || (video_link.starts_with("https://") && video_link.len() <= 500);
     if !video_link_ok {
-        return Err(AppError::BadRequest(
-            "the video link must be an https:// address".into(),
-        ));
+        return outcome_pages::invalid(&page, case_id, "hearing-error-video");
     }
     let now = Utc::now().naive_utc();
     let starts_at = local_to_utc(local);
     if starts_at <= now {
-        return Err(AppError::BadRequest("the hearing must be in the future".into()));
+        return outcome_pages::invalid(&page, case_id, "hearing-error-past");
     }
     state
         .db

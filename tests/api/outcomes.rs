@@ -275,6 +275,22 @@ async fn a_settlement_is_accepted_recorded_as_html_and_pdf_complied_with_and_rat
     let page = page_of(&app, &consumer, id).await;
     assert!(page.contains("Hoe ging de aanbieder met uw klacht om?"));
     let csrf = extract_csrf(&page);
+    let nonsense = post(
+        &app,
+        &consumer,
+        &format!("/zaken/{id}/beoordeling"),
+        &csrf,
+        &[("score", "9"), ("comment", "")],
+    )
+    .await;
+    assert_eq!(nonsense.status(), 422);
+    assert!(
+        nonsense
+            .text()
+            .await
+            .unwrap()
+            .contains("Kies een cijfer van 1 tot en met 5.")
+    );
     let rated = post(
         &app,
         &consumer,
@@ -1148,9 +1164,44 @@ async fn an_expert_report_is_shared_with_a_reaction_term_and_a_cancelled_hearing
         app.act(&mediator, id, "expert_investigation_done", "").await.status(),
         303
     );
-    assert_eq!(plan_hearing(&app, id, "11:00").await.status(), 303);
     let secretariat = app.client_for(SECRETARIAT).await;
     let csrf = csrf_for(&app, &secretariat, id).await;
+    let past = post(
+        &app,
+        &secretariat,
+        &format!("/zaken/{id}/zitting"),
+        &csrf,
+        &[
+            ("date", "2020-01-01"),
+            ("time", "10:00"),
+            ("location", "Den Haag"),
+            ("video_link", ""),
+        ],
+    )
+    .await;
+    assert_eq!(past.status(), 422);
+    assert!(
+        past.text()
+            .await
+            .unwrap()
+            .contains("De zitting moet in de toekomst liggen.")
+    );
+    let unsafe_link = post(
+        &app,
+        &secretariat,
+        &format!("/zaken/{id}/zitting"),
+        &csrf,
+        &[
+            ("date", "2030-01-01"),
+            ("time", "10:00"),
+            ("location", " "),
+            ("video_link", "javascript:alert(1)"),
+        ],
+    )
+    .await;
+    assert_eq!(unsafe_link.status(), 422);
+    assert_eq!(state_of(&app, id).await, "mediation");
+    assert_eq!(plan_hearing(&app, id, "11:00").await.status(), 303);
     let cancelled = post(
         &app,
         &secretariat,
