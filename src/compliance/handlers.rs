@@ -264,6 +264,12 @@ pub struct ComplianceReportJson {
     pub note: String,
 }
 
+/// The answer to a compliance report.
+#[derive(Debug, Deserialize, Serialize)]
+pub struct ComplianceReportedJson {
+    pub reported: bool,
+}
+
 #[post("/api/v1/cases/{id}/compliance")]
 async fn api_report(
     caller: ApiCaller,
@@ -283,5 +289,5 @@ async fn api_report(
     })
     .await?
     .map_err(AppError::from)?;
-    Ok(HttpResponse::Created().json(json!({ "reported": true })))
+    Ok(HttpResponse::Created().json(ComplianceReportedJson { reported: true }))
 }

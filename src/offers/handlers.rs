@@ -358,6 +358,12 @@ impl From<OfferRow> for OfferJson {
     }
 }
 
+/// `GET /api/v1/cases/{id}/offers`: every offer of the case, newest first.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct OfferListJson {
+    pub offers: Vec<OfferJson>,
+}
+
 /// `POST /api/v1/cases/{id}/offers`: a new offer, or a counter-offer with `replaces_offer_id`.
 #[derive(Debug, Deserialize, Serialize)]
 pub struct NewOfferJson {
@@ -396,8 +402,9 @@ async fn api_list(caller: ApiCaller, state: web::Data<AppState>, path: web::Path
         .db
         .run(move |conn| -> Result<_, AppError> { Ok(store::history(conn, case.id)?) })
         .await?;
-    let offers: Vec<OfferJson> = list.into_iter().map(|(o, _)| o.into()).collect();
-    Ok(HttpResponse::Ok().json(json!({ "offers": offers })))
+    Ok(HttpResponse::Ok().json(OfferListJson {
+        offers: list.into_iter().map(|(o, _)| o.into()).collect(),
+    }))
 }
 
 #[post("/api/v1/cases/{id}/offers")]
