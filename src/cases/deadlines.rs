@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use super::lifecycle::{self, CaseState};
-use super::transition::{self, By, Change, Request, TransitionFailure};
+use super::transition::{By, Change, Request, TransitionFailure};
 use crate::accounts::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{cases, users};
@@ -79,7 +79,8 @@ pub fn run(
             note: None,
             detail: json!({ "deadline": due }),
         };
-        match transition::apply(conn, emails, base_url, request, now) {
+        // The compliance module opens the guarantee claim when the compliance term expires.
+        match crate::compliance::store::apply_expiry(conn, emails, base_url, request, now) {
             Ok(_) => report.expired += 1,
             // Another worker got there first, or a person acted meanwhile: nothing to do.
             Err(TransitionFailure::Stale | TransitionFailure::NotAllowed(_)) => {}

@@ -120,11 +120,12 @@ async fn case_page(
                 let files = service::visible_documents(conn, case_id, &actor, &view_parties)?;
                 let staffing = super::assignments::section(conn, &case, &actor, relation)?;
                 let extensions = super::extensions::section(conn, &case, &actor, relation)?;
-                Ok((rules, provider, consumer, events, messages, files, staffing, extensions))
+                let outcomes = crate::outcome_pages::sections(conn, &actor, &case, &view_parties)?;
+                Ok((rules, provider, consumer, events, messages, files, staffing, extensions, outcomes))
             }
         })
         .await?;
-    let (rules, provider, consumer, events, messages, files, staffing, extensions) = loaded;
+    let (rules, provider, consumer, events, messages, files, staffing, extensions, outcomes) = loaded;
     let case_state: CaseState = case
         .state
         .parse()
@@ -222,6 +223,7 @@ async fn case_page(
             "can_extend": matches!(relation, Relation::Secretariat) && case_state.is_open(),
             "can_post": relation != Relation::None && case_state.is_open(),
             "can_ask_reaction": matches!(relation, Relation::Mediator | Relation::Secretariat),
+            "outcomes": outcomes,
         }),
     )
 }

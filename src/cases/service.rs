@@ -20,8 +20,17 @@ use crate::policy::{self, Actor, CaseParties, CaseResource, Relation, Visibility
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 
-/// Steps with their own forms (offers, rulings, hearings), not taken through `take_action`.
-pub const OWN_FORMS: [Action; 3] = [Action::AcceptSettlement, Action::IssueRuling, Action::ScheduleHearing];
+/// Steps with their own forms, which write their own rows (offers, rulings, hearings, compliance and the
+/// guarantee), not taken through `take_action`.
+pub const OWN_FORMS: [Action; 7] = [
+    Action::AcceptSettlement,
+    Action::IssueRuling,
+    Action::ScheduleHearing,
+    Action::ReportCompliance,
+    Action::ConfirmCompliance,
+    Action::ReportNonCompliance,
+    Action::GuaranteePaid,
+];
 
 /// Steps whose text goes into the thread as a message everyone in the case reads.
 pub fn carries_text(action: Action) -> bool {

@@ -294,6 +294,8 @@ diesel::table! {
         responded_at -> Nullable<Timestamp>,
         response_reason -> Text,
         created_at -> Timestamp,
+        consumer_accepted_at -> Nullable<Timestamp>,
+        provider_accepted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -307,6 +309,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        sequence -> Integer,
     }
 }
 

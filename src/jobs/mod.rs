@@ -27,6 +27,33 @@ pub struct OutgoingEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Files sent along (e.g. a hearing's calendar file); absent in older payloads.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file attached to an e-mail; the content is kept base64-encoded in the job's JSON.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub content_base64: String,
+}
+
+impl Attachment {
+    pub fn new(file_name: &str, content_type: &str, content: &[u8]) -> Self {
+        use base64::Engine;
+        Self {
+            file_name: file_name.to_owned(),
+            content_type: content_type.to_owned(),
+            content_base64: base64::engine::general_purpose::STANDARD.encode(content),
+        }
+    }
+
+    pub fn content(&self) -> Result<Vec<u8>, base64::DecodeError> {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.decode(&self.content_base64)
+    }
 }
 
 #[derive(Debug, QueryableByName)]

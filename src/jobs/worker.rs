@@ -152,6 +152,8 @@ pub async fn housekeeping(
         .db
         .run(move |conn| -> Result<_, crate::cases::transition::TransitionFailure> {
             let report = crate::cases::deadlines::run(conn, &emails, &base_url, now)?;
+            crate::offers::store::expire_due(conn, &emails, &base_url, now)?;
+            crate::rulings::store::remind_ruling_terms(conn, &emails, &base_url, now)?;
             crate::accounts::rate_limit::purge(conn, now)?;
             if report != crate::cases::deadlines::Report::default() {
                 tracing::info!(

@@ -7,7 +7,7 @@ pub mod templates;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart, header::MessageId};
+use lettre::message::{Attachment, Mailbox, MultiPart, header::ContentType, header::MessageId};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;
@@ -60,16 +60,27 @@ impl Mailer {
             Self::Smtp { from, domain, .. } | Self::Files { from, domain, .. } => (from, domain),
         };
         let to: Mailbox = email.to.parse().map_err(|e| format!("recipient: {e}"))?;
+        let alternative = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+        // Attachments make the message multipart/mixed: the text alternatives first, then the files.
+        let body = if email.attachments.is_empty() {
+            alternative
+        } else {
+            let mut mixed = MultiPart::mixed().multipart(alternative);
+            for attachment in &email.attachments {
+                let content_type =
+                    ContentType::parse(&attachment.content_type).map_err(|e| format!("attachment type: {e}"))?;
+                let content = attachment.content().map_err(|e| format!("attachment content: {e}"))?;
+                mixed = mixed.singlepart(Attachment::new(attachment.file_name.clone()).body(content, content_type));
+            }
+            mixed
+        };
         Message::builder()
             .from(from.clone())
             .to(to)
             .subject(&email.subject)
             // Derived from the job, so a rare second delivery after a crash can be recognised as the same message.
             .header(MessageId::from(format!("<job-{job_id}@{domain}>")))
-            .multipart(MultiPart::alternative_plain_html(
-                email.text.clone(),
-                email.html.clone(),
-            ))
+            .multipart(body)
             .map_err(|e| e.to_string())
     }
 

@@ -41,6 +41,7 @@ impl EmailTemplates {
             subject: subject.trim().to_owned(),
             text: self.text.render(&format!("email/{name}.text"), &data)?,
             html: self.html.render(&format!("email/{name}.html"), &data)?,
+            attachments: Vec::new(),
         })
     }
 }

@@ -9,6 +9,7 @@ fn email(to: &str) -> OutgoingEmail {
         subject: "Uw zaak TEL-2026-000001".into(),
         text: "Hallo,\n\nUw zaak is ontvangen.".into(),
         html: "<p>Hallo,</p><p>Uw zaak is ontvangen.</p>".into(),
+        attachments: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod invites;
 mod jobs;
+mod outcomes;
 mod pages;
 mod registration;
 mod registry;
