@@ -260,6 +260,7 @@ async fn case_page(
             "can_extend": matches!(relation, Relation::Secretariat) && case_state.is_open(),
             "can_post": relation != Relation::None && case_state.is_open(),
             "can_ask_reaction": matches!(relation, Relation::Mediator | Relation::Secretariat),
+            "intake": crate::intake::case_page::panel(&case, relation, today),
         }),
     )
 }

@@ -175,6 +175,7 @@ diesel::table! {
         waiting_until -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        case_id -> Nullable<BigInt>,
     }
 }
 

@@ -5,6 +5,7 @@ mod accounts;
 mod cases;
 mod health;
 mod helpers;
+mod intake;
 mod invites;
 mod jobs;
 mod pages;

@@ -1,0 +1,2 @@
+DROP INDEX intake_drafts_case;
+ALTER TABLE intake_drafts DROP COLUMN case_id;
