@@ -170,16 +170,19 @@ pub fn evaluate(conn: &mut DbConnection, draft: &Draft, today: NaiveDate) -> Que
                 rules.push((scheme, parsed, row.id));
             }
         }
-    } else if draft.provider_id.is_some() {
-        // A provider id that is not in the registry: the check says so.
-        facts.found = false;
     }
-    let result = eligibility::check(
-        &draft.answers(),
-        &facts,
-        |id| rules.iter().find(|(s, _, _)| s.id == id).map(|(_, r, _)| r.clone()),
-        today,
-    );
+    // Not named yet: the provider check waits. Named but not found, or "not in the list": it fails.
+    let named = draft.provider_id.is_some() || draft.provider_unlisted == Some(true);
+    let result = if named {
+        eligibility::check(
+            &draft.answers(),
+            &facts,
+            |id| rules.iter().find(|(s, _, _)| s.id == id).map(|(_, r, _)| r.clone()),
+            today,
+        )
+    } else {
+        eligibility::check_without_provider(&draft.answers(), today)
+    };
     let routed = match result.route {
         eligibility::Route::Scheme { scheme_id, .. } | eligibility::Route::ForwardOnly { scheme_id } => Some(scheme_id),
         _ => None,

@@ -214,6 +214,8 @@ pub struct Draft {
     pub applicant_is_consumer: Option<bool>,
     /// The provider in the registry (for a company).
     pub provider_id: Option<i64>,
+    /// The consumer says the provider is not in the registry (searched, not found).
+    pub provider_unlisted: Option<bool>,
     /// What it is about.
     pub category: Option<Category>,
     /// Whether a court or another dispute body has the dispute.
@@ -285,7 +287,10 @@ pub fn missing_fields(draft: &Draft, step: Step) -> Vec<&'static str> {
             need(draft.counterparty.is_some(), "counterparty");
             need(draft.applicant_is_consumer.is_some(), "applicant_is_consumer");
             if draft.counterparty == Some(CounterpartyKind::Company) {
-                need(draft.provider_id.is_some(), "provider_id");
+                need(
+                    draft.provider_id.is_some() || draft.provider_unlisted == Some(true),
+                    "provider_id",
+                );
             }
         }
         Step::Subject => {
@@ -394,8 +399,13 @@ pub fn read_step(step: Step, draft: &Draft, form: &FormInput<'_>, today: NaiveDa
         Step::Provider => {
             next.counterparty = choice(form, "counterparty", &mut problems);
             next.applicant_is_consumer = yes_no(form, "applicant_is_consumer", &mut problems);
+            next.provider_unlisted = None;
             next.provider_id = match form.get("provider_id") {
                 "" => None,
+                "unlisted" => {
+                    next.provider_unlisted = Some(true);
+                    None
+                }
                 raw => match raw.parse::<i64>() {
                     Ok(id) if id > 0 => Some(id),
                     _ => {
@@ -406,6 +416,7 @@ pub fn read_step(step: Step, draft: &Draft, form: &FormInput<'_>, today: NaiveDa
             };
             if next.counterparty != Some(CounterpartyKind::Company) {
                 next.provider_id = None;
+                next.provider_unlisted = None;
             }
         }
         Step::Subject => {

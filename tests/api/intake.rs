@@ -1294,3 +1294,29 @@ async fn the_json_api_files_the_same_case_once_and_refuses_bad_values_per_field(
         .unwrap();
     assert_eq!(peek.status(), 404);
 }
+
+#[tokio::test]
+async fn a_provider_missing_from_the_registry_is_told_where_to_go_and_nothing_is_refused_before_it_is_named() {
+    let app = spawn_app().await;
+    world(&app).await;
+    let filer = Filer::start(&app, CONSUMER).await;
+    let first = filer.get(&format!("/zaak-indienen/{}/aanbieder", filer.draft)).await.text().await.unwrap();
+    assert!(!first.contains("data-verdict=\"ineligible\""), "no refusal before the provider is named");
+    let searched = filer
+        .get(&format!("/zaak-indienen/{}/aanbieder?q=Onbekend+Net", filer.draft))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(searched.contains("value=\"unlisted\""), "{searched}");
+    let response = filer
+        .step(
+            "aanbieder",
+            &[("counterparty", "company"), ("applicant_is_consumer", "yes"), ("provider_id", "unlisted")],
+        )
+        .await;
+    assert_eq!(location(&response), format!("/zaak-indienen/{}/uitslag", filer.draft));
+    let result = filer.get(&location(&response)).await.text().await.unwrap();
+    assert!(result.contains("data-reason=\"provider_not_in_registry\""), "{result}");
+    assert!(result.contains("juridischloket.nl"));
+}

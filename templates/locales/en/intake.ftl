@@ -27,6 +27,7 @@ intake-provider-search-hint = Name, trade name or KvK number.
 intake-provider-search-submit = Search
 intake-provider-none-found = We found no provider with this name in our registry. Try another name or the KvK number.
 intake-provider-search-first = Search for the provider above first, then choose it here.
+intake-provider-unlisted = My provider is not in the list
 intake-provider-more = More providers were found. Make your search more precise.
 intake-field-counterparty = Who is your complaint against?
 intake-field-applicant_is_consumer = Are you filing as a private person?

@@ -27,6 +27,7 @@ intake-provider-search-hint = Naam, handelsnaam of KvK-nummer.
 intake-provider-search-submit = Zoeken
 intake-provider-none-found = Wij vonden geen aanbieder met deze naam in ons register. Probeer een andere naam of het KvK-nummer.
 intake-provider-search-first = Zoek eerst de aanbieder hierboven en kies hem dan hier.
+intake-provider-unlisted = Mijn aanbieder staat er niet bij
 intake-provider-more = Er zijn meer aanbieders gevonden. Maak uw zoekopdracht preciezer.
 intake-field-counterparty = Tegen wie is uw klacht?
 intake-field-applicant_is_consumer = Dient u de klacht in als particulier?

@@ -27,6 +27,7 @@ intake-provider-search-hint = Nazwa, nazwa handlowa lub numer KvK.
 intake-provider-search-submit = Szukaj
 intake-provider-none-found = Nie znaleźliśmy dostawcy o tej nazwie w rejestrze. Spróbuj innej nazwy lub numeru KvK.
 intake-provider-search-first = Najpierw wyszukaj dostawcę powyżej, a potem wybierz go tutaj.
+intake-provider-unlisted = Mojego dostawcy nie ma na liście
 intake-provider-more = Znaleziono więcej dostawców. Doprecyzuj wyszukiwanie.
 intake-field-counterparty = Na kogo jest skarga?
 intake-field-applicant_is_consumer = Czy składasz skargę jako osoba prywatna?
