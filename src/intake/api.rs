@@ -167,6 +167,11 @@ async fn create(
     let row = state
         .db
         .run(move |conn| -> Result<_, AppError> {
+            if drafts::open_drafts(conn, actor.user_id)?.len() >= drafts::MAX_OPEN_DRAFTS {
+                return Err(AppError::Conflict(
+                    "too many open drafts; continue or delete one".into(),
+                ));
+            }
             let id = drafts::create(conn, actor.user_id, &wizard::Draft::default(), now)?;
             let row = drafts::find(conn, id, actor.user_id)?.ok_or(AppError::NotFound)?;
             save(conn, &row, &draft, now)?;

@@ -114,13 +114,16 @@ pub fn find(conn: &mut DbConnection, id: i64, consumer_id: i64) -> QueryResult<O
         .optional()
 }
 
-/// The consumer's drafts that are not filed yet, most recent first.
+/// At most this many unfiled drafts per consumer.
+pub const MAX_OPEN_DRAFTS: usize = 20;
+
+/// The consumer's drafts that are not filed yet, most recent first (at most [`MAX_OPEN_DRAFTS`]).
 pub fn open_drafts(conn: &mut DbConnection, consumer_id: i64) -> QueryResult<Vec<DraftRow>> {
     intake_drafts::table
         .filter(intake_drafts::consumer_id.eq(consumer_id))
         .filter(intake_drafts::case_id.is_null())
         .order((intake_drafts::updated_at.desc(), intake_drafts::id.desc()))
-        .limit(20)
+        .limit(MAX_OPEN_DRAFTS as i64)
         .select(DraftRow::as_select())
         .load(conn)
 }

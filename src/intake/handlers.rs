@@ -122,7 +122,15 @@ async fn start(
     let now = now();
     let id = state
         .db
-        .run(move |conn| -> Result<_, AppError> { Ok(drafts::create(conn, actor.user_id, &Draft::default(), now)?) })
+        .run(move |conn| -> Result<_, AppError> {
+            // A bound on what one account can pile up; the start page lists them all.
+            if drafts::open_drafts(conn, actor.user_id)?.len() >= drafts::MAX_OPEN_DRAFTS {
+                return Err(AppError::Conflict(
+                    "too many open drafts; continue or delete one".into(),
+                ));
+            }
+            Ok(drafts::create(conn, actor.user_id, &Draft::default(), now)?)
+        })
         .await?;
     Ok(see_other(&step_href(id, Step::Provider)))
 }

@@ -1300,8 +1300,16 @@ async fn a_provider_missing_from_the_registry_is_told_where_to_go_and_nothing_is
     let app = spawn_app().await;
     world(&app).await;
     let filer = Filer::start(&app, CONSUMER).await;
-    let first = filer.get(&format!("/zaak-indienen/{}/aanbieder", filer.draft)).await.text().await.unwrap();
-    assert!(!first.contains("data-verdict=\"ineligible\""), "no refusal before the provider is named");
+    let first = filer
+        .get(&format!("/zaak-indienen/{}/aanbieder", filer.draft))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !first.contains("data-verdict=\"ineligible\""),
+        "no refusal before the provider is named"
+    );
     let searched = filer
         .get(&format!("/zaak-indienen/{}/aanbieder?q=Onbekend+Net", filer.draft))
         .await
@@ -1312,7 +1320,11 @@ async fn a_provider_missing_from_the_registry_is_told_where_to_go_and_nothing_is
     let response = filer
         .step(
             "aanbieder",
-            &[("counterparty", "company"), ("applicant_is_consumer", "yes"), ("provider_id", "unlisted")],
+            &[
+                ("counterparty", "company"),
+                ("applicant_is_consumer", "yes"),
+                ("provider_id", "unlisted"),
+            ],
         )
         .await;
     assert_eq!(location(&response), format!("/zaak-indienen/{}/uitslag", filer.draft));
