@@ -1332,3 +1332,51 @@ async fn a_provider_missing_from_the_registry_is_told_where_to_go_and_nothing_is
     assert!(result.contains("data-reason=\"provider_not_in_registry\""), "{result}");
     assert!(result.contains("juridischloket.nl"));
 }
+
+#[tokio::test]
+async fn every_wizard_page_renders_in_every_language_with_one_heading() {
+    let app = spawn_app().await;
+    let world = world(&app).await;
+    let filer = Filer::start(&app, CONSUMER).await;
+    filer.choose_provider("snelnet", world.isp).await;
+    filer
+        .step_to(
+            "onderwerp",
+            &[("category", "outage_speed"), ("before_court_or_other_body", "no")],
+            "overeenkomst",
+        )
+        .await;
+    filer
+        .step_to("overeenkomst", &[("contract_date", "2024-05-01")], "klacht")
+        .await;
+    filer
+        .step_to("klacht", &[("written_complaint_channel", "none")], "wens")
+        .await;
+    filer.finish_answers().await;
+    let pages = [
+        "aanbieder?q=snel",
+        "onderwerp",
+        "overeenkomst",
+        "klacht",
+        "wens",
+        "omschrijving",
+        "bewijs",
+        "prive",
+        "controle",
+        "uitslag",
+        "brief",
+    ];
+    for language in ["nl", "en", "pl"] {
+        filer.get(&format!("/language/{language}?back=/")).await;
+        let start = filer.get("/zaak-indienen").await;
+        assert_eq!(start.status(), 200);
+        assert_eq!(start.text().await.unwrap().matches("<h1").count(), 1);
+        for page in pages {
+            let response = filer.get(&format!("/zaak-indienen/{}/{page}", filer.draft)).await;
+            assert_eq!(response.status(), 200, "{language} {page}");
+            let html = response.text().await.unwrap();
+            assert_eq!(html.matches("<h1").count(), 1, "{language} {page}");
+            assert!(html.contains(&format!("lang=\"{language}\"")), "{language} {page}");
+        }
+    }
+}
