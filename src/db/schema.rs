@@ -176,6 +176,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         case_id -> Nullable<BigInt>,
+        forwarded_at -> Nullable<Timestamp>,
     }
 }
 

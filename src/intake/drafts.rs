@@ -35,6 +35,7 @@ pub struct DraftRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub case_id: Option<i64>,
+    pub forwarded_at: Option<NaiveDateTime>,
 }
 
 impl DraftRow {
@@ -640,4 +641,75 @@ pub async fn run_waiting_over(context: &crate::startup::WorkerContext, payload: 
         .await
         .map(|sent| tracing::info!(sent, "waiting-period reminder handled"))
         .map_err(|e| e.to_string())
+}
+
+/// What the forwarded complaint says.
+pub struct Forwarding<'a> {
+    pub draft_id: i64,
+    pub consumer_name: &'a str,
+    pub consumer_email: &'a str,
+    pub consumer_language: Language,
+    pub provider_name: &'a str,
+    pub provider_email: &'a str,
+    pub scheme_name: &'a str,
+    pub draft: &'a Draft,
+}
+
+/// Forwards the complaint to a member that cannot mediate (not certified, on hold): an e-mail to the
+/// provider's complaint address in Dutch, with the consumer's address to answer to, and a copy to the
+/// consumer. Once per draft: `false` when it was forwarded (or filed) already.
+pub fn forward(
+    conn: &mut DbConnection,
+    emails: &EmailTemplates,
+    forwarding: &Forwarding<'_>,
+    now: NaiveDateTime,
+) -> Result<bool, IntakeError> {
+    crate::db::write_transaction(conn, |conn| {
+        let claimed = diesel::update(
+            intake_drafts::table
+                .filter(intake_drafts::id.eq(forwarding.draft_id))
+                .filter(intake_drafts::case_id.is_null())
+                .filter(intake_drafts::forwarded_at.is_null()),
+        )
+        .set(intake_drafts::forwarded_at.eq(Some(now)))
+        .execute(conn)?;
+        if claimed != 1 {
+            return Ok(false);
+        }
+        let draft = forwarding.draft;
+        let category = |language| {
+            draft
+                .category
+                .map(|c| crate::i18n::translate(language, &format!("category-{}", c.as_str())))
+                .unwrap_or_default()
+        };
+        let data = |language| {
+            json!({
+                "consumer": forwarding.consumer_name,
+                "consumer_email": forwarding.consumer_email,
+                "provider": forwarding.provider_name,
+                "scheme": forwarding.scheme_name,
+                "category": category(language),
+                "customer_number": draft.customer_number.clone().unwrap_or_default(),
+                "description": draft.description.clone().unwrap_or_default(),
+                "desired_outcome": draft.desired_outcome.clone().unwrap_or_default(),
+                "claim": draft.claim_cents.filter(|c| *c > 0).map(crate::web::templates::format_euros),
+            })
+        };
+        let to_provider = emails.render(
+            "intake_forwarded",
+            Language::Nl,
+            forwarding.provider_email,
+            data(Language::Nl),
+        )?;
+        jobs::enqueue_email(conn, &to_provider, now)?;
+        let copy = emails.render(
+            "intake_forwarded",
+            forwarding.consumer_language,
+            forwarding.consumer_email,
+            data(forwarding.consumer_language),
+        )?;
+        jobs::enqueue_email(conn, &copy, now)?;
+        Ok(true)
+    })
 }

@@ -333,6 +333,7 @@ async fn submit(
     match which.as_str() {
         "indienen" => return file(&page, &actor, &row).await,
         "verwijderen" => return delete(&page, &actor, &row).await,
+        "doorsturen" => return forward(&page, &signed_in, &row).await,
         _ => {}
     }
     if row.case_id.is_some() {
@@ -514,8 +515,71 @@ async fn result_page(page: &PageContext, row: &DraftRow) -> AppResult<HttpRespon
             "missing_step": draft.first_missing_step().map(|s| step_href(row.id, s)),
             "review_href": step_href(row.id, Step::Review),
             "waiting_until": row.waiting_until.map(|d| crate::registry::check::format_date(page.language, d)),
+            "forward": (evaluation.eligibility.route.code() == "forward_only").then(|| json!({
+                "done": row.forwarded_at.map(|at| crate::registry::check::format_date(page.language, at.date())),
+                "address": evaluation.provider.as_ref().is_some_and(|p| !p.complaint_email.trim().is_empty()),
+                "href": format!("{BASE}/{}/doorsturen", row.id),
+            })),
         }),
     )
+}
+
+/// Forwards the complaint to a member that cannot mediate, once.
+async fn forward(page: &PageContext, signed_in: &SignedIn, row: &DraftRow) -> AppResult<HttpResponse> {
+    let id = row.id;
+    if row.case_id.is_some() {
+        return Ok(see_other(&format!("{BASE}/{id}/ingediend")));
+    }
+    let (draft, evaluation) = evaluate_row(page, row).await?;
+    let (super::eligibility::Route::ForwardOnly { .. }, Some(provider), Some((scheme, _, _))) = (
+        evaluation.eligibility.route,
+        evaluation.provider.as_ref(),
+        evaluation.scheme.as_ref(),
+    ) else {
+        return Err(AppError::Conflict("this complaint is not one to forward".into()));
+    };
+    if provider.complaint_email.trim().is_empty() {
+        return Err(AppError::Conflict("the provider has no complaint address".into()));
+    }
+    if let Some(step) = [Step::Wish, Step::Description]
+        .into_iter()
+        .find(|s| !wizard::missing_fields(&draft, *s).is_empty())
+    {
+        return Ok(see_other(&step_href(id, step)));
+    }
+    let state = page.data();
+    let (provider_name, provider_email, scheme_name) = (
+        provider.legal_name.clone(),
+        provider.complaint_email.trim().to_owned(),
+        scheme.name.clone(),
+    );
+    let (name, email) = (signed_in.user.display_name.clone(), signed_in.user.email.clone());
+    let language = Language::from_code(&signed_in.user.language).unwrap_or_default();
+    let now = now();
+    state
+        .db
+        .run({
+            let state = state.clone();
+            move |conn| -> Result<_, AppError> {
+                Ok(drafts::forward(
+                    conn,
+                    &state.emails,
+                    &drafts::Forwarding {
+                        draft_id: id,
+                        consumer_name: &name,
+                        consumer_email: &email,
+                        consumer_language: language,
+                        provider_name: &provider_name,
+                        provider_email: &provider_email,
+                        scheme_name: &scheme_name,
+                        draft: &draft,
+                    },
+                    now,
+                )?)
+            }
+        })
+        .await?;
+    Ok(see_other(&format!("{BASE}/{id}/uitslag")))
 }
 
 async fn letter_page(

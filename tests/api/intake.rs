@@ -23,6 +23,7 @@ struct World {
     isp: i64,
     late_joiner: i64,
     shop: i64,
+    paused_shop: i64,
 }
 
 fn today() -> NaiveDate {
@@ -81,7 +82,8 @@ async fn world(app: &TestApp) -> World {
         let isp = provider(conn, "30000001", "Snelnet Internet B.V.", "Utrecht");
         let late_joiner = provider(conn, "30000002", "Laatkomer Telecom B.V.", "Zwolle");
         let shop = provider(conn, "30000003", "Computerwinkel Oost B.V.", "Enschede");
-        let member = |conn: &mut _, provider_id, scheme_id, from: NaiveDate| {
+        let paused_shop = provider(conn, "30000004", "Pauze Computers B.V.", "Deventer");
+        let member = |conn: &mut _, provider_id, scheme_id, from: NaiveDate, status: &str| {
             registry::create_membership(
                 conn,
                 NewMembership {
@@ -91,15 +93,16 @@ async fn world(app: &TestApp) -> World {
                     valid_until: None,
                     via: "direct",
                     guarantor_id: None,
-                    status: "certified",
+                    status,
                 },
                 now,
             )
             .unwrap();
         };
-        member(conn, isp, telecom, since);
-        member(conn, late_joiner, telecom, today() - TimeDelta::days(100));
-        member(conn, shop, ict, since);
+        member(conn, isp, telecom, since, "certified");
+        member(conn, late_joiner, telecom, today() - TimeDelta::days(100), "certified");
+        member(conn, shop, ict, since, "certified");
+        member(conn, paused_shop, ict, since, "on_hold");
         let user = |conn: &mut _, email: &str, role, confirmed: bool| {
             geschillenportaal::accounts::insert_user(
                 conn,
@@ -124,6 +127,7 @@ async fn world(app: &TestApp) -> World {
             isp,
             late_joiner,
             shop,
+            paused_shop,
         }
     })
     .await
@@ -1379,4 +1383,66 @@ async fn every_wizard_page_renders_in_every_language_with_one_heading() {
             assert!(html.contains(&format!("lang=\"{language}\"")), "{language} {page}");
         }
     }
+}
+
+#[tokio::test]
+async fn a_member_on_hold_gets_the_complaint_forwarded_once_and_nothing_is_filed() {
+    let (app, sink) = spawn_app_with_smtp().await;
+    let world = world(&app).await;
+    let filer = Filer::start(&app, SHOPPER).await;
+    filer.choose_provider("pauze", world.paused_shop).await;
+    let to_result = filer
+        .step(
+            "onderwerp",
+            &[("category", "delivered_product"), ("before_court_or_other_body", "no")],
+        )
+        .await;
+    assert_eq!(location(&to_result), format!("/zaak-indienen/{}/uitslag", filer.draft));
+    let result = filer.get(&location(&to_result)).await.text().await.unwrap();
+    assert!(result.contains("data-route=\"forward_only\""), "{result}");
+    assert!(result.contains("/doorsturen"));
+
+    // Forwarding needs the story first.
+    let forward = || {
+        filer
+            .client
+            .post(app.url(&format!("/zaak-indienen/{}/doorsturen", filer.draft)))
+            .form(&[("csrf_token", filer.csrf.as_str())])
+            .send()
+    };
+    assert_eq!(
+        location(&forward().await.unwrap()),
+        format!("/zaak-indienen/{}/wens", filer.draft)
+    );
+    filer.step("wens", &[("desired_outcome", "Laptop repareren")]).await;
+    filer
+        .step(
+            "omschrijving",
+            &[("description", "Het scherm flikkert sinds de levering.")],
+        )
+        .await;
+    let (first, second) = tokio::join!(forward(), forward());
+    assert_eq!(first.unwrap().status(), 303);
+    assert_eq!(second.unwrap().status(), 303);
+    app.deliver_emails().await;
+    let mails: Vec<_> = sink.received().iter().map(|m| parse_email(m)).collect();
+    assert_eq!(mails.len(), 2, "the provider and a copy for the consumer, once");
+    let to_provider = mails
+        .iter()
+        .find(|m| m.to == "klachten@example.nl")
+        .expect("to the complaint address");
+    assert!(to_provider.text.contains("Het scherm flikkert sinds de levering."));
+    assert!(
+        to_provider.text.contains(SHOPPER),
+        "the provider answers the consumer directly"
+    );
+    assert!(mails.iter().any(|m| m.to == SHOPPER));
+    let result = filer
+        .get(&format!("/zaak-indienen/{}/uitslag", filer.draft))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(result.contains("doorgestuurd naar de aanbieder"));
+    assert_eq!(case_count(&app).await, 0);
 }

@@ -1,2 +1,3 @@
 DROP INDEX intake_drafts_case;
+ALTER TABLE intake_drafts DROP COLUMN forwarded_at;
 ALTER TABLE intake_drafts DROP COLUMN case_id;
