@@ -169,3 +169,141 @@ pub fn refers_elsewhere(route: Route) -> bool {
         Route::NationaleOmbudsman | Route::EuropeanConsumerCentre | Route::BusinessCommission | Route::NoScheme
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use chrono::NaiveDate;
+
+    use fluent_templates::fluent_bundle::FluentValue;
+
+    use super::super::completeness::RefusalGround;
+    use super::super::eligibility::{CheckKind, NextStep, ReasonCode, Route, Verdict};
+    use super::super::wizard::{Category, ProviderAnswer, Step};
+    use super::ROLES;
+    use crate::i18n::{Language, try_translate};
+    use crate::registry::rules::SchemeKind;
+
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+    }
+
+    /// Every code the eligibility check can produce, so a branch no page test reaches still has its words.
+    fn keys() -> Vec<String> {
+        let d = day();
+        let reasons = [
+            ReasonCode::IsConsumer,
+            ReasonCode::CompanyInScope,
+            ReasonCode::ProviderInRegistry,
+            ReasonCode::MemberOnContractDate,
+            ReasonCode::CertifiedOnRequestDate,
+            ReasonCode::ComplainedInWriting,
+            ReasonCode::AnswerPeriodOver,
+            ReasonCode::ProviderGaveFinalAnswer,
+            ReasonCode::FilingClockNotStarted,
+            ReasonCode::FiledInTime,
+            ReasonCode::ClaimWithinLimits,
+            ReasonCode::NoClaimLimits,
+            ReasonCode::NoOtherProcedure,
+            ReasonCode::AnswerMissing,
+            ReasonCode::AnswerInvalid,
+            ReasonCode::SchemeNotDetermined,
+            ReasonCode::SchemeRulesMissing,
+            ReasonCode::BusinessApplicant,
+            ReasonCode::Government,
+            ReasonCode::ForeignCompany,
+            ReasonCode::ProviderNotInRegistry,
+            ReasonCode::NoMembershipForSubject,
+            ReasonCode::MembershipStartedAfterContract,
+            ReasonCode::MembershipEndedBeforeContract,
+            ReasonCode::NotCertifiedOnRequestDate,
+            ReasonCode::ComplaintOnlyByPhone,
+            ReasonCode::NoWrittenComplaint,
+            ReasonCode::ContractAfterComplaint,
+            ReasonCode::DateInFuture,
+            ReasonCode::FinalAnswerBeforeComplaint,
+            ReasonCode::WaitingPeriodRunning { earliest_filing: d },
+            ReasonCode::WaitingPeriodNotStarted { earliest_filing: d },
+            ReasonCode::FilingLimitPassed { deadline: d },
+            ReasonCode::NegativeClaim,
+            ReasonCode::ClaimBelowMinimum { minimum_cents: 1 },
+            ReasonCode::ClaimAboveMaximum { maximum_cents: 1 },
+            ReasonCode::BeforeCourt,
+        ];
+        let next_steps = [
+            NextStep::WriteComplaintLetter,
+            NextStep::WaitUntil(d),
+            NextStep::ReferToNationaleOmbudsman,
+            NextStep::ReferToEcc,
+            NextStep::ReferToBusinessCommission,
+            NextStep::ReferToCourt,
+            NextStep::ContactProviderFirst,
+            NextStep::FileCase,
+            NextStep::ForwardOnly,
+            NextStep::AnswerQuestion,
+        ];
+        let routes = [
+            Route::Scheme {
+                scheme_id: 1,
+                kind: SchemeKind::BindingAdvice,
+            },
+            Route::ForwardOnly { scheme_id: 1 },
+            Route::NationaleOmbudsman,
+            Route::EuropeanConsumerCentre,
+            Route::BusinessCommission,
+            Route::NoScheme,
+            Route::Undetermined,
+        ];
+        let verdicts = [
+            Verdict::Eligible { scheme_id: 1 },
+            Verdict::NotYet {
+                only_needs_written_complaint_or_waiting: true,
+                earliest_filing: None,
+            },
+            Verdict::Ineligible,
+            Verdict::Incomplete,
+        ];
+        let mut keys: Vec<String> = Vec::new();
+        keys.extend(reasons.iter().map(|r| format!("intake-reason-{}", r.code())));
+        keys.extend(next_steps.iter().map(|n| format!("intake-next-{}", n.code())));
+        keys.extend(routes.iter().map(|r| format!("intake-route-{}", r.code())));
+        keys.extend(verdicts.iter().map(|v| format!("intake-verdict-{}", v.code())));
+        keys.extend(CheckKind::ALL.iter().map(|c| format!("intake-check-{}", c.as_str())));
+        keys.extend(Step::ALL.iter().map(|s| format!("intake-step-{}", s.as_str())));
+        keys.extend(Category::ALL.iter().map(|c| format!("category-{}", c.as_str())));
+        keys.extend(
+            ProviderAnswer::ALL
+                .iter()
+                .map(|a| format!("intake-provider-answer-{}", a.as_str())),
+        );
+        keys.extend(
+            RefusalGround::ALL
+                .iter()
+                .map(|g| format!("intake-ground-{}", g.as_str())),
+        );
+        keys
+    }
+
+    #[test]
+    fn every_code_the_check_produces_has_words_in_every_language() {
+        // The arguments `describe` always passes.
+        let mut args = HashMap::new();
+        for name in ROLES
+            .iter()
+            .map(|r| r.as_str())
+            .chain(["date", "wait", "minimum", "maximum", "scheme"])
+        {
+            args.insert(std::borrow::Cow::Borrowed(name), FluentValue::from("x"));
+        }
+        for language in Language::ALL {
+            for key in keys() {
+                assert!(
+                    try_translate(language, &key, &args).is_some(),
+                    "{key} in {}",
+                    language.code()
+                );
+            }
+        }
+    }
+}
