@@ -287,7 +287,7 @@ pub fn send_waiting_over(
         if claimed != 1 {
             return Ok(false);
         }
-        let (email, name, language, wants, active): (String, String, String, bool, Option<NaiveDateTime>) =
+        let (email, name, language, wants, deactivated): (String, String, String, bool, Option<NaiveDateTime>) =
             intake_drafts::table
                 .inner_join(users::table)
                 .filter(intake_drafts::id.eq(job.draft_id))
@@ -299,7 +299,7 @@ pub fn send_waiting_over(
                     users::deactivated_at,
                 ))
                 .first(conn)?;
-        if !wants || active.is_some() {
+        if !wants || deactivated.is_some() {
             return Ok(false);
         }
         let language = Language::from_code(&language).unwrap_or_default();

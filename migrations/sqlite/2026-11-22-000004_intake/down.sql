@@ -1,3 +1,2 @@
-DROP INDEX intake_drafts_case;
 ALTER TABLE intake_drafts DROP COLUMN forwarded_at;
 ALTER TABLE intake_drafts DROP COLUMN case_id;
