@@ -626,7 +626,8 @@ pub fn format_euros_input(cents: i64) -> String {
 /// The stored answers as the step forms show them (the same names as the form fields).
 pub fn form_values(draft: &Draft) -> serde_json::Map<String, serde_json::Value> {
     use serde_json::json;
-    let date = |d: Option<NaiveDate>| json!(d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default());
+    // Shown as people write dates here (the hint says so); both this and YYYY-MM-DD are read back.
+    let date = |d: Option<NaiveDate>| json!(d.map(|d| d.format("%d-%m-%Y").to_string()).unwrap_or_default());
     let yes_no = |b: Option<bool>| json!(b.map(|b| if b { "yes" } else { "no" }).unwrap_or_default());
     let text = |t: &Option<String>| json!(t.clone().unwrap_or_default());
     let mut map = serde_json::Map::new();
@@ -894,6 +895,10 @@ mod tests {
         assert_eq!(draft.first_missing_step(), Some(Step::Description));
     }
 
+    fn parse_date_round_trip(shown: &str) -> Option<NaiveDate> {
+        crate::registry::forms::parse_date_input(shown).unwrap()
+    }
+
     #[test]
     fn stored_answers_come_back_into_the_form_as_typed() {
         let draft = Draft {
@@ -903,7 +908,9 @@ mod tests {
             ..Draft::default()
         };
         let values = form_values(&draft);
-        assert_eq!(values["contract_date"], "2025-03-01");
+        assert_eq!(values["contract_date"], "01-03-2025");
+        let reread = parse_date_round_trip(values["contract_date"].as_str().unwrap());
+        assert_eq!(reread, Some(d(2025, 3, 1)));
         assert_eq!(values["claim"], "123,45");
         assert_eq!(values["applicant_is_consumer"], "no");
         assert_eq!(values["description"], "");
