@@ -163,6 +163,10 @@ async fn show(
     match which.as_str() {
         "uitslag" => result_page(&page, &row).await,
         "brief" => letter_page(&page, &signed_in, &row, query.download.is_some()).await,
+        "verwijderen" => page.render(
+            "pages/intake/delete",
+            json!({ "draft_id": row.id, "back": step_href(row.id, row.step()) }),
+        ),
         slug => {
             let step = Step::from_slug(slug).ok_or(AppError::NotFound)?;
             let draft = row.draft();

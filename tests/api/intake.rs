@@ -848,6 +848,10 @@ async fn the_waiting_period_email_goes_out_once_and_not_for_a_filed_or_deleted_d
     let end = today() - TimeDelta::days(7) + TimeDelta::weeks(4);
     // The second draft is deleted before its day.
     let deleted = &drafts[1];
+    let confirm = deleted
+        .get(&format!("/zaak-indienen/{}/verwijderen", deleted.draft))
+        .await;
+    assert_eq!(confirm.status(), 200, "deleting asks first");
     let gone = deleted
         .client
         .post(app.url(&format!("/zaak-indienen/{}/verwijderen", deleted.draft)))
