@@ -342,6 +342,21 @@ pub fn draft_documents(conn: &mut DbConnection, draft_id: i64) -> QueryResult<Ve
         .load(conn)
 }
 
+/// A draft's document for its owner's download: file name, content type, storage key.
+pub fn draft_document_file(
+    conn: &mut DbConnection,
+    draft_id: i64,
+    document_id: i64,
+) -> QueryResult<Option<(String, String, String)>> {
+    documents::table
+        .filter(documents::id.eq(document_id))
+        .filter(documents::draft_id.eq(draft_id))
+        .filter(documents::case_id.is_null())
+        .select((documents::file_name, documents::content_type, documents::storage_key))
+        .first(conn)
+        .optional()
+}
+
 /// At most this many files on one draft.
 pub const MAX_DRAFT_DOCUMENTS: i64 = 20;
 

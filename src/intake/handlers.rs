@@ -44,6 +44,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(start)
         .service(upload_evidence)
         .service(remove_evidence)
+        .service(download_evidence)
         .service(show)
         .service(submit);
 }
@@ -758,4 +759,36 @@ fn upload_key(problem: docs::UploadProblem) -> &'static str {
         docs::UploadProblem::KindNotAccepted => "intake-upload-kind-not-accepted",
         docs::UploadProblem::Missing => "intake-upload-missing",
     }
+}
+
+/// The consumer's own file on an unfiled draft (once filed, the case's documents take over).
+#[get("/zaak-indienen/{id}/bewijs/{document}")]
+async fn download_evidence(
+    CurrentUser(signed_in): CurrentUser,
+    page: PageContext,
+    path: web::Path<(i64, i64)>,
+) -> AppResult<HttpResponse> {
+    let actor = consumer(&signed_in)?;
+    let (id, document) = path.into_inner();
+    let state = page.data();
+    load(&state, id, actor.user_id).await?;
+    let found = state
+        .db
+        .run(move |conn| -> Result<_, AppError> { Ok(drafts::draft_document_file(conn, id, document)?) })
+        .await?;
+    let (file_name, content_type, key) = found.ok_or(AppError::NotFound)?;
+    let storage = state.settings.storage_dir();
+    let path = docs::path_for(&storage, &key).ok_or(AppError::NotFound)?;
+    let bytes = tokio::fs::read(&path).await.map_err(|error| {
+        tracing::error!(%error, key, "a stored document is missing");
+        AppError::NotFound
+    })?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            header::ContentDisposition::attachment(file_name),
+        ))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
 }

@@ -337,6 +337,21 @@ async fn an_isp_that_ignored_a_registered_letter_for_five_weeks_is_taken_to_the_
             .unwrap();
         assert_eq!(uploaded.status(), 303);
     }
+    // The consumer reads back their own file; nobody else does.
+    let evidence = filer
+        .get(&format!("/zaak-indienen/{}/bewijs", filer.draft))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let marker = format!("href=\"/zaak-indienen/{}/bewijs/", filer.draft);
+    let start = evidence.find(&marker).expect("a link to the file") + 6;
+    let link: String = evidence[start..].chars().take_while(|c| *c != '"').collect();
+    let own = filer.get(&link).await;
+    assert_eq!(own.status(), 200);
+    assert_eq!(own.bytes().await.unwrap().as_ref(), pdf().as_slice());
+    let stranger = app.client_for(SHOPPER).await;
+    assert_eq!(stranger.get(app.url(&link)).send().await.unwrap().status(), 404);
     filer.finish_answers().await;
     let review = filer
         .get(&format!("/zaak-indienen/{}/controle", filer.draft))
