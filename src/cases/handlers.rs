@@ -224,6 +224,7 @@ async fn case_page(
             "can_post": relation != Relation::None && case_state.is_open(),
             "can_ask_reaction": matches!(relation, Relation::Mediator | Relation::Secretariat),
             "outcomes": outcomes,
+            "intake": crate::intake::case_page::panel(&case, relation, today),
         }),
     )
 }

@@ -21,8 +21,9 @@ use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 
 /// Steps with their own forms, which write their own rows (offers, rulings, hearings, compliance and the
-/// guarantee), not taken through `take_action`.
-pub const OWN_FORMS: [Action; 7] = [
+/// guarantee) or carry more than a note (a refusal names its grounds), not taken through `take_action`.
+pub const OWN_FORMS: [Action; 8] = [
+    Action::Refuse,
     Action::AcceptSettlement,
     Action::IssueRuling,
     Action::ScheduleHearing,

@@ -175,6 +175,8 @@ diesel::table! {
         waiting_until -> Nullable<Date>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        case_id -> Nullable<BigInt>,
+        forwarded_at -> Nullable<Timestamp>,
     }
 }
 

@@ -676,6 +676,23 @@ pub fn check(
     Eligibility { checks, route, verdict }
 }
 
+/// Like [`check`], while the consumer has not named the provider yet: the provider check stays unknown
+/// instead of failing, and the route is undetermined (unless the answers already refer the complaint
+/// elsewhere), so the wizard can show the other checks early without a false refusal.
+pub fn check_without_provider(answers: &IntakeAnswers, today: NaiveDate) -> Eligibility {
+    let mut eligibility = check(answers, &ProviderFacts::default(), |_| None, today);
+    if referral(answers).is_none() {
+        for c in &mut eligibility.checks {
+            if c.check == CheckKind::ProviderFound {
+                *c = result(CheckKind::ProviderFound, unknown_parts(ReasonCode::AnswerMissing));
+            }
+        }
+        eligibility.route = Route::Undetermined;
+        eligibility.verdict = verdict(&eligibility.checks, eligibility.route);
+    }
+    eligibility
+}
+
 /// The rules the scheme-dependent checks use, or why there are none.
 #[derive(Debug, Clone)]
 enum SchemeLookup {
@@ -2084,5 +2101,25 @@ mod tests {
                 ComplaintChannel::WebForm
             ]
         );
+    }
+
+    #[test]
+    fn an_unnamed_provider_is_unknown_not_refused_and_a_referral_still_shows() {
+        let mut early = answers();
+        early.counterparty = Some(CounterpartyKind::Company);
+        let e = check_without_provider(&early, d(2024, 2, 20));
+        assert_eq!(
+            outcome(&e, CheckKind::ProviderFound),
+            (CheckOutcome::Unknown, ReasonCode::AnswerMissing)
+        );
+        assert_eq!(e.route, Route::Undetermined);
+        assert_eq!(e.verdict, Verdict::Incomplete);
+        early.written_complaint_channel = Some(ComplaintChannel::PhoneOnly);
+        let phoned = check_without_provider(&early, d(2024, 2, 20));
+        assert!(matches!(phoned.verdict, Verdict::NotYet { .. }), "{:?}", phoned.verdict);
+        early.counterparty = Some(CounterpartyKind::Government);
+        let municipality = check_without_provider(&early, d(2024, 2, 20));
+        assert_eq!(municipality.route, Route::NationaleOmbudsman);
+        assert_eq!(municipality.verdict, Verdict::Ineligible);
     }
 }

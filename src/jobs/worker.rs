@@ -137,6 +137,7 @@ async fn execute(context: &WorkerContext, job: &ClaimedJob) -> Result<(), String
             let email: OutgoingEmail = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
             context.mailer.send(&email, job.id).await
         }
+        crate::intake::drafts::WAITING_OVER_JOB => crate::intake::drafts::run_waiting_over(context, &job.payload).await,
         other => Err(format!("unknown job kind {other}")),
     }
 }

@@ -192,13 +192,13 @@ async fn two_transitions_at_the_same_moment_cannot_both_win() {
         .with_db(move |c| cases::table.find(id).select(cases::version).first::<i32>(c).unwrap())
         .await
         .to_string();
-    let refuse = secretariat
+    let ask = secretariat
         .post(app.url(&format!("/zaken/{id}/acties")))
         .form(&[
             ("csrf_token", csrf.as_str()),
-            ("action", "refuse"),
+            ("action", "request_information"),
             ("version", version.as_str()),
-            ("note", "Niet ontvankelijk."),
+            ("note", "Stuur de factuur van mei."),
         ])
         .send();
     let accept = secretariat
@@ -210,7 +210,7 @@ async fn two_transitions_at_the_same_moment_cannot_both_win() {
             ("note", ""),
         ])
         .send();
-    let (a, b) = tokio::join!(refuse, accept);
+    let (a, b) = tokio::join!(ask, accept);
     let mut statuses = [a.unwrap().status().as_u16(), b.unwrap().status().as_u16()];
     statuses.sort();
     assert_eq!(statuses, [303, 409]);
@@ -218,7 +218,7 @@ async fn two_transitions_at_the_same_moment_cannot_both_win() {
         .with_db(move |c| {
             case_events::table
                 .filter(case_events::case_id.eq(id))
-                .filter(case_events::kind.eq_any(["refuse", "accept_complete"]))
+                .filter(case_events::kind.eq_any(["request_information", "accept_complete"]))
                 .count()
                 .get_result::<i64>(c)
                 .unwrap()

@@ -7,6 +7,7 @@ mod cases_api;
 mod extensions;
 mod health;
 mod helpers;
+mod intake;
 mod invites;
 mod jobs;
 mod outcomes;
