@@ -137,6 +137,15 @@ async fn execute(context: &WorkerContext, job: &ClaimedJob) -> Result<(), String
             let email: OutgoingEmail = serde_json::from_str(&job.payload).map_err(|e| format!("bad payload: {e}"))?;
             context.mailer.send(&email, job.id).await
         }
+        crate::webhooks::DELIVER_WEBHOOK => {
+            crate::webhooks::deliver(
+                &context.db,
+                &job.payload,
+                job.attempts,
+                context.settings.webhooks_allow_http_loopback,
+            )
+            .await
+        }
         other => Err(format!("unknown job kind {other}")),
     }
 }
@@ -148,11 +157,18 @@ pub async fn housekeeping(
 ) -> Result<crate::cases::deadlines::Report, crate::cases::transition::TransitionFailure> {
     let emails = context.emails.clone();
     let base_url = context.settings.base_url().to_owned();
+    let retention_days = context.settings.retention_days_after_closing;
+    let storage_dir = context.settings.storage_dir();
     context
         .db
         .run(move |conn| -> Result<_, crate::cases::transition::TransitionFailure> {
             let report = crate::cases::deadlines::run(conn, &emails, &base_url, now)?;
             crate::accounts::rate_limit::purge(conn, now)?;
+            let anonymised =
+                crate::privacy::retention::run_with_storage(conn, retention_days, now, Some(&storage_dir))?;
+            if anonymised > 0 {
+                tracing::info!(cases = anonymised, "closed cases anonymised after the retention period");
+            }
             if report != crate::cases::deadlines::Report::default() {
                 tracing::info!(
                     expired = report.expired,

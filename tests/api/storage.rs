@@ -59,7 +59,9 @@ async fn the_diesel_schema_matches_the_migrated_database() {
             ratings,
             audit_log,
             jobs,
-            provider_search_terms
+            provider_search_terms,
+            webhook_endpoints,
+            webhook_deliveries
         );
     })
     .await;

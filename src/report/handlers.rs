@@ -1,0 +1,1 @@
+pub fn routes(_c: &mut actix_web::web::ServiceConfig) {}

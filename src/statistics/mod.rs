@@ -1,0 +1,1 @@
+pub mod handlers; pub fn placeholder(){}
