@@ -75,6 +75,13 @@ static LABELLED_NUMBER_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("regex")
 });
+/// A person named with a form of address: "de heer Pieters", "mevrouw J. de Boer", "dhr. Smit".
+static ADDRESSED_PERSON_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?P<title>\b(?i:de heer|heer|mevrouw|meneer|mevr\.|mw\.|dhr\.|mr\.|drs\.|dr\.|ir\.|pan|pani|mrs\.?|mr|ms\.?))[ ]+(?:\p{Lu}\.[ ]?)*(?:(?:van|de|der|den|ter|ten|het)[ ]+)*\p{Lu}[\p{L}'\-]+",
+    )
+    .expect("regex")
+});
 static REPEATED_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\[[A-Z\-]+\])(?:[ ]+\[[A-Z\-]+\])*").expect("regex"));
 
@@ -142,6 +149,10 @@ pub fn anonymise(text: &str, known: &KnownPersonalData) -> String {
     // Names: whole names first, then their parts (with initials and particles in front).
     out = replace_names(&out, &known.consumer_names, CONSUMER);
     out = replace_names(&out, &known.other_names, PERSON);
+    // Anyone else named with a form of address.
+    out = ADDRESSED_PERSON_PATTERN
+        .replace_all(&out, |c: &Captures| format!("{} {PERSON}", &c["title"]))
+        .into_owned();
 
     // "[CONSUMENT] [CONSUMENT]" (first name and surname replaced apart) reads as one.
     REPEATED_PLACEHOLDER
@@ -290,6 +301,17 @@ mod tests {
     fn other_people_named_in_the_file_become_a_name_placeholder() {
         let out = anonymise("Medewerker Petra Bakker antwoordde; mevrouw Bakker beloofde terugbellen.", &known());
         assert_eq!(out, "Medewerker [NAAM] antwoordde; mevrouw [NAAM] beloofde terugbellen.");
+    }
+
+    #[test]
+    fn people_named_with_a_form_of_address_are_replaced_even_when_unknown() {
+        let none = KnownPersonalData::default();
+        assert_eq!(
+            anonymise("De heer Pieters belde; mevrouw J. de Boer en dhr. Smit-Jansen niet.", &none),
+            "De heer [NAAM] belde; mevrouw [NAAM] en dhr. [NAAM] niet."
+        );
+        // A placeholder after a form of address stays as it is.
+        assert_eq!(anonymise("Mevrouw [CONSUMENT] klaagt.", &none), "Mevrouw [CONSUMENT] klaagt.");
     }
 
     #[test]

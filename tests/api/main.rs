@@ -11,3 +11,4 @@ mod pages;
 mod registration;
 mod registry;
 mod storage;
+mod transparency;
