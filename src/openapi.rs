@@ -42,7 +42,9 @@ impl Modify for BearerToken {
 
 /// The document as pretty JSON (what is served and what the snapshot holds).
 pub fn document() -> String {
-    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises")
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .expect("the OpenAPI document serialises")
 }
 
 pub fn routes(config: &mut web::ServiceConfig) {
@@ -88,7 +90,11 @@ async fn docs_page() -> HttpResponse {
                         body.push_str(&format!(
                             "<li><code>{}</code>{}: {}</li>",
                             escape(&p.name),
-                            if matches!(p.required, utoipa::openapi::Required::True) { " (required)" } else { "" },
+                            if matches!(p.required, utoipa::openapi::Required::True) {
+                                " (required)"
+                            } else {
+                                ""
+                            },
                             escape(p.description.as_deref().unwrap_or_default())
                         ));
                     }

@@ -15,6 +15,11 @@ use crate::db::schema::{
 };
 use crate::policy::{self, Actor, CaseResource, Visibility};
 
+/// An event as exported: at, kind, from, to, detail.
+type EventRow = (NaiveDateTime, String, Option<String>, Option<String>, String);
+/// An issued ruling as exported: outcome, award, summary, reasoning, issued at.
+type RulingRow = (String, Option<i64>, String, String, Option<NaiveDateTime>);
+
 fn time(at: Option<NaiveDateTime>) -> Value {
     json!(at.map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string()))
 }
@@ -98,7 +103,7 @@ fn export_case(conn: &mut DbConnection, actor: &Actor, case_id: i64) -> QueryRes
     let (case, parties) =
         crate::cases::queries::case_with_parties(conn, case_id)?.ok_or(diesel::result::Error::NotFound)?;
     let scheme: String = schemes::table.find(case.scheme_id).select(schemes::name).first(conn)?;
-    let events: Vec<(NaiveDateTime, String, Option<String>, Option<String>, String)> = case_events::table
+    let events: Vec<EventRow> = case_events::table
         .filter(case_events::case_id.eq(case_id))
         .order(case_events::id)
         .select((
@@ -134,7 +139,7 @@ fn export_case(conn: &mut DbConnection, actor: &Actor, case_id: i64) -> QueryRes
             offers::created_at,
         ))
         .load(conn)?;
-    let rulings: Vec<(String, Option<i64>, String, String, Option<NaiveDateTime>)> = rulings::table
+    let rulings: Vec<RulingRow> = rulings::table
         .filter(rulings::case_id.eq(case_id))
         .filter(rulings::issued_at.is_not_null())
         .order(rulings::id)
@@ -149,7 +154,11 @@ fn export_case(conn: &mut DbConnection, actor: &Actor, case_id: i64) -> QueryRes
     let reports: Vec<(String, String, NaiveDateTime)> = compliance_reports::table
         .filter(compliance_reports::case_id.eq(case_id))
         .order(compliance_reports::id)
-        .select((compliance_reports::kind, compliance_reports::note, compliance_reports::created_at))
+        .select((
+            compliance_reports::kind,
+            compliance_reports::note,
+            compliance_reports::created_at,
+        ))
         .load(conn)?;
     let provider: String = crate::db::schema::providers::table
         .find(case.provider_id)

@@ -11,9 +11,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::db::DbConnection;
-use crate::db::schema::{
-    case_events, cases, compliance_reports, documents, messages, offers, ratings, rulings,
-};
+use crate::db::schema::{case_events, cases, compliance_reports, documents, messages, offers, ratings, rulings};
 use crate::publication::{self, anonymise};
 
 /// Cases handled per run, so one run never holds the database long.
@@ -77,7 +75,12 @@ fn clean(text: &str, known: &anonymise::KnownPersonalData) -> String {
 }
 
 /// One case, in one transaction.
-pub fn anonymise_case(conn: &mut DbConnection, case_id: i64, days: i64, now: NaiveDateTime) -> QueryResult<Vec<String>> {
+pub fn anonymise_case(
+    conn: &mut DbConnection,
+    case_id: i64,
+    days: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<String>> {
     crate::db::write_transaction(conn, |conn| {
         let known = publication::known_personal_data(conn, case_id)?;
         let (description, desired): (String, String) = cases::table

@@ -47,13 +47,11 @@ const NAME_PARTICLES: &[&str] = &[
 static EMAIL_PATTERN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)*\.[a-z]{2,}\b").expect("regex"));
 /// IBANs with or without the usual groups of four (NL91 ABNA 0417 1643 00).
-static IBAN_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z]{2}\d{2}[ ]?(?:[a-z0-9]{4}[ ]?){2,7}[a-z0-9]{1,4}\b").expect("regex")
-});
+static IBAN_PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b[a-z]{2}\d{2}[ ]?(?:[a-z0-9]{4}[ ]?){2,7}[a-z0-9]{1,4}\b").expect("regex"));
 /// Dutch phone numbers: 06-12345678, 020 123 45 67, (020) 1234567, +31 6 1234 5678, 0031 20 1234567.
-static PHONE_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+31|\b0031|\(0|\b0)(?:[ \-\.\)]{0,2}\d){9}\b").expect("regex")
-});
+static PHONE_PATTERN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\+31|\b0031|\(0|\b0)(?:[ \-\.\)]{0,2}\d){9}\b").expect("regex"));
 /// A postcode (1234 AB; SA, SD and SS are not issued) and the place that usually follows it.
 static POSTCODE_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -111,14 +109,14 @@ pub fn anonymise(text: &str, known: &KnownPersonalData) -> String {
         .replace_all(&out, |c: &Captures| {
             let label = &c["label"];
             let lower = label.to_lowercase();
-            let placeholder = if lower.starts_with("factuur") || lower.starts_with("invoice") || lower.contains("faktury")
-            {
-                INVOICE_NUMBER
-            } else if lower.starts_with("klant") || lower.starts_with("customer") || lower.contains("klienta") {
-                CUSTOMER_NUMBER
-            } else {
-                NUMBER
-            };
+            let placeholder =
+                if lower.starts_with("factuur") || lower.starts_with("invoice") || lower.contains("faktury") {
+                    INVOICE_NUMBER
+                } else if lower.starts_with("klant") || lower.starts_with("customer") || lower.contains("klienta") {
+                    CUSTOMER_NUMBER
+                } else {
+                    NUMBER
+                };
             format!("{label}{}{placeholder}", &c["sep"])
         })
         .into_owned();
@@ -172,7 +170,11 @@ pub fn remaining_findings(text: &str, known: &KnownPersonalData) -> bool {
 /// A Dutch IBAN (always checked by shape), or any IBAN whose mod-97 checksum holds, so that
 /// a long product code is not taken for one.
 fn iban_checksum_or_dutch(candidate: &str) -> bool {
-    let compact: String = candidate.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    let compact: String = candidate
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase();
     if compact.starts_with("NL") && compact.len() == 18 {
         return true;
     }
@@ -195,7 +197,11 @@ fn iban_checksum_or_dutch(candidate: &str) -> bool {
 
 /// Replaces every whole-word, case-insensitive occurrence of the given strings.
 fn replace_literals(text: &str, needles: &[String], placeholder: &str) -> String {
-    let mut needles: Vec<&str> = needles.iter().map(|n| n.trim()).filter(|n| n.chars().count() >= 2).collect();
+    let mut needles: Vec<&str> = needles
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| n.chars().count() >= 2)
+        .collect();
     if needles.is_empty() {
         return text.to_owned();
     }
@@ -220,7 +226,11 @@ fn replace_literals(text: &str, needles: &[String], placeholder: &str) -> String
 
 /// Lets a space in an escaped needle match any run of white space (line breaks in a letter).
 fn flexible_whitespace(escaped: &str) -> String {
-    escaped.split(' ').filter(|p| !p.is_empty()).collect::<Vec<_>>().join(r"\s+")
+    escaped
+        .split(' ')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(r"\s+")
 }
 
 /// The digits of a known number, with any spaces, dashes, dots or brackets between them,
@@ -258,7 +268,11 @@ fn replace_names(text: &str, names: &[String], placeholder: &str) -> String {
         return out;
     }
     let alternatives: Vec<String> = parts.iter().map(|p| regex::escape(p)).collect();
-    let particles = NAME_PARTICLES.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join("|");
+    let particles = NAME_PARTICLES
+        .iter()
+        .map(|p| regex::escape(p))
+        .collect::<Vec<_>>()
+        .join("|");
     let pattern = format!(
         r"(?i)(?:\b\p{{Lu}}\.[ ]?)*(?:\b(?:{particles})[ ]+)*\b(?:{})\b",
         alternatives.join("|")
@@ -299,19 +313,31 @@ mod tests {
 
     #[test]
     fn other_people_named_in_the_file_become_a_name_placeholder() {
-        let out = anonymise("Medewerker Petra Bakker antwoordde; mevrouw Bakker beloofde terugbellen.", &known());
-        assert_eq!(out, "Medewerker [NAAM] antwoordde; mevrouw [NAAM] beloofde terugbellen.");
+        let out = anonymise(
+            "Medewerker Petra Bakker antwoordde; mevrouw Bakker beloofde terugbellen.",
+            &known(),
+        );
+        assert_eq!(
+            out,
+            "Medewerker [NAAM] antwoordde; mevrouw [NAAM] beloofde terugbellen."
+        );
     }
 
     #[test]
     fn people_named_with_a_form_of_address_are_replaced_even_when_unknown() {
         let none = KnownPersonalData::default();
         assert_eq!(
-            anonymise("De heer Pieters belde; mevrouw J. de Boer en dhr. Smit-Jansen niet.", &none),
+            anonymise(
+                "De heer Pieters belde; mevrouw J. de Boer en dhr. Smit-Jansen niet.",
+                &none
+            ),
             "De heer [NAAM] belde; mevrouw [NAAM] en dhr. [NAAM] niet."
         );
         // A placeholder after a form of address stays as it is.
-        assert_eq!(anonymise("Mevrouw [CONSUMENT] klaagt.", &none), "Mevrouw [CONSUMENT] klaagt.");
+        assert_eq!(
+            anonymise("Mevrouw [CONSUMENT] klaagt.", &none),
+            "Mevrouw [CONSUMENT] klaagt."
+        );
     }
 
     #[test]
@@ -364,7 +390,10 @@ mod tests {
     #[test]
     fn postcodes_and_the_place_after_them_are_replaced() {
         let none = KnownPersonalData::default();
-        assert_eq!(anonymise("Hij woont in 8011 AB Zwolle sinds 2019.", &none), "Hij woont in [POSTCODE] [PLAATS] sinds 2019.");
+        assert_eq!(
+            anonymise("Hij woont in 8011 AB Zwolle sinds 2019.", &none),
+            "Hij woont in [POSTCODE] [PLAATS] sinds 2019."
+        );
         assert_eq!(anonymise("Postcode 1234AB.", &none), "Postcode [POSTCODE].");
         // A year followed by a Dutch word is not a postcode.
         assert_eq!(anonymise("In 2024 de storing.", &none), "In 2024 de storing.");
@@ -373,24 +402,39 @@ mod tests {
     #[test]
     fn street_addresses_are_replaced() {
         let none = KnownPersonalData::default();
-        assert_eq!(anonymise("Adres: Kerkstraat 12a, tweede etage.", &none), "Adres: [ADRES], tweede etage.");
-        assert_eq!(anonymise("Aan de Van Nellelaan 3-5 geleverd.", &none), "Aan de [ADRES] geleverd.");
+        assert_eq!(
+            anonymise("Adres: Kerkstraat 12a, tweede etage.", &none),
+            "Adres: [ADRES], tweede etage."
+        );
+        assert_eq!(
+            anonymise("Aan de Van Nellelaan 3-5 geleverd.", &none),
+            "Aan de [ADRES] geleverd."
+        );
         assert_eq!(anonymise("Op de Van der Helststraat 7 B.", &none), "Op de [ADRES].");
     }
 
     #[test]
     fn the_consumers_place_is_replaced_even_without_a_postcode() {
-        assert_eq!(anonymise("De monteur kwam in Zwolle langs.", &known()), "De monteur kwam in [PLAATS] langs.");
+        assert_eq!(
+            anonymise("De monteur kwam in Zwolle langs.", &known()),
+            "De monteur kwam in [PLAATS] langs."
+        );
     }
 
     #[test]
     fn labelled_customer_and_invoice_numbers_are_replaced_but_the_label_stays() {
         let none = KnownPersonalData::default();
         assert_eq!(
-            anonymise("Klantnummer: 12345678, factuurnr. F-2025-0042 en contractnummer 9988.", &none),
+            anonymise(
+                "Klantnummer: 12345678, factuurnr. F-2025-0042 en contractnummer 9988.",
+                &none
+            ),
             "Klantnummer: [KLANTNUMMER], factuurnr. [FACTUURNUMMER] en contractnummer [NUMMER]."
         );
-        assert_eq!(anonymise("Zie KL-778899 en F2025-0042.", &known()), "Zie [KLANTNUMMER] en [FACTUURNUMMER].");
+        assert_eq!(
+            anonymise("Zie KL-778899 en F2025-0042.", &known()),
+            "Zie [KLANTNUMMER] en [FACTUURNUMMER]."
+        );
     }
 
     #[test]

@@ -67,9 +67,7 @@ async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppRe
     let ((items, more), schemes) = page
         .data()
         .db
-        .run(move |conn| -> AppResult<_> {
-            Ok((super::search_register(conn, &for_query)?, scheme_options(conn)?))
-        })
+        .run(move |conn| -> AppResult<_> { Ok((super::search_register(conn, &for_query)?, scheme_options(conn)?)) })
         .await?;
     let items: Vec<Value> = items.iter().map(item_view).collect();
     let select = |list: &[&str], chosen: &Option<String>| -> Vec<Value> {

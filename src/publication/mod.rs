@@ -67,10 +67,7 @@ pub struct PublishedRuling {
 /// numbers, IBAN) in the `detail` of the case's first event under `"personal"`, e.g.
 /// `{"personal": {"address": "Kerkstraat 12", "place": "Zwolle", "phones": ["06-…"]}}`.
 pub fn known_personal_data(conn: &mut DbConnection, case_id: i64) -> QueryResult<KnownPersonalData> {
-    let (consumer_id,): (i64,) = cases::table
-        .find(case_id)
-        .select((cases::consumer_id,))
-        .first(conn)?;
+    let (consumer_id,): (i64,) = cases::table.find(case_id).select((cases::consumer_id,)).first(conn)?;
     let (name, email): (String, String) = users::table
         .find(consumer_id)
         .select((users::display_name, users::email))
@@ -146,7 +143,11 @@ fn add_personal(known: &mut KnownPersonalData, personal: &Value) {
 /// the ruling (`rulings.issued_at` set): it writes the anonymised version of the ruling's
 /// summary and reasoning, with its metadata, for the secretariat's review, and returns
 /// its id. Calling it again for the same ruling returns the same row.
-pub fn prepare_for_ruling(conn: &mut DbConnection, ruling_id: i64, now: NaiveDateTime) -> Result<i64, PublicationError> {
+pub fn prepare_for_ruling(
+    conn: &mut DbConnection,
+    ruling_id: i64,
+    now: NaiveDateTime,
+) -> Result<i64, PublicationError> {
     crate::db::write_transaction(conn, |conn| {
         if let Some(existing) = published_rulings::table
             .filter(published_rulings::ruling_id.eq(ruling_id))
@@ -354,7 +355,11 @@ pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<
     let mut binds: Vec<Bind> = Vec::new();
     let placeholder = |binds: &mut Vec<Bind>, bind: Bind| {
         binds.push(bind);
-        if postgres { format!("${}", binds.len()) } else { "?".to_owned() }
+        if postgres {
+            format!("${}", binds.len())
+        } else {
+            "?".to_owned()
+        }
     };
     let mut sql = String::from(
         "SELECT p.id, p.reference, s.code AS scheme_code, s.name AS scheme_name, p.provider_id, \
@@ -369,7 +374,9 @@ pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<
             sql.push_str(&format!(
                 "WHERE p.status = 'published' AND p.search_vector @@ websearch_to_tsquery('dutch', {q}) "
             ));
-            rank = Some(format!("ts_rank(p.search_vector, websearch_to_tsquery('dutch', {q})) DESC"));
+            rank = Some(format!(
+                "ts_rank(p.search_vector, websearch_to_tsquery('dutch', {q})) DESC"
+            ));
         } else {
             let q = placeholder(&mut binds, Bind::Text(search.fts5_match().unwrap_or_default()));
             sql.push_str(&format!(
@@ -440,11 +447,11 @@ pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<
     Ok((items, more))
 }
 
+/// A published ruling with its scheme's code and name and its provider's name.
+pub type PublishedView = (PublishedRuling, String, String, Option<String>);
+
 /// A published ruling with its scheme and provider, by its reference (the stable URL).
-pub fn find_published_by_reference(
-    conn: &mut DbConnection,
-    reference: &str,
-) -> QueryResult<Option<(PublishedRuling, String, String, Option<String>)>> {
+pub fn find_published_by_reference(conn: &mut DbConnection, reference: &str) -> QueryResult<Option<PublishedView>> {
     use crate::db::schema::{providers, schemes};
     published_rulings::table
         .inner_join(schemes::table)

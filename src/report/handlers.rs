@@ -43,10 +43,16 @@ fn period(query: &ReportQuery, today: NaiveDate) -> Option<(NaiveDate, NaiveDate
     } else {
         query.year.trim().parse().ok().filter(|y| (2000..=2200).contains(y))?
     };
-    Some((NaiveDate::from_ymd_opt(year, 1, 1)?, NaiveDate::from_ymd_opt(year + 1, 1, 1)?))
+    Some((
+        NaiveDate::from_ymd_opt(year, 1, 1)?,
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)?,
+    ))
 }
 
-async fn load(page: &PageContext, query: &ReportQuery) -> AppResult<(Vec<(String, String)>, Option<(String, String, AdrReport)>)> {
+async fn load(
+    page: &PageContext,
+    query: &ReportQuery,
+) -> AppResult<(Vec<(String, String)>, Option<(String, String, AdrReport)>)> {
     let (from, until) = period(query, Utc::now().date_naive())
         .ok_or_else(|| AppError::BadRequest("year, or from and until (YYYY-MM-DD), must be a period".into()))?;
     let code = query.scheme.trim().to_ascii_uppercase();
@@ -93,7 +99,14 @@ fn label(page: &PageContext, prefix: &str, key: &str) -> String {
     }
 }
 
-fn chart(page: &PageContext, id: &str, title_key: &str, prefix: &str, rows: &[(String, u64)], total: Option<u64>) -> String {
+fn chart(
+    page: &PageContext,
+    id: &str,
+    title_key: &str,
+    prefix: &str,
+    rows: &[(String, u64)],
+    total: Option<u64>,
+) -> String {
     let bars: Vec<Bar> = rows
         .iter()
         .map(|(key, count)| Bar {
@@ -129,7 +142,11 @@ async fn report_page(
         );
     };
     let grounds: Vec<(String, u64)> = r.refusal_grounds.iter().map(|(k, s)| (k.clone(), s.count)).collect();
-    let reasons: Vec<(String, u64)> = r.discontinued_reasons.iter().map(|(k, s)| (k.clone(), s.count)).collect();
+    let reasons: Vec<(String, u64)> = r
+        .discontinued_reasons
+        .iter()
+        .map(|(k, s)| (k.clone(), s.count))
+        .collect();
     let csv_href = format!(
         "/secretariaat/jaarverslag.csv?scheme={code}&from={}&until={}",
         r.from, r.until
@@ -185,7 +202,10 @@ async fn report_csv(
         .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"adr-{code}-{}-{}.csv\"", report.from, report.until),
+            format!(
+                "attachment; filename=\"adr-{code}-{}-{}.csv\"",
+                report.from, report.until
+            ),
         ))
         .body(to_csv(&report, &code)))
 }

@@ -64,7 +64,10 @@ fn refusal_ground(kind: &str, reason: Option<&str>) -> String {
 }
 
 fn shares(counts: BTreeMap<String, u64>, of: u64) -> Vec<(String, Share)> {
-    counts.into_iter().map(|(key, count)| (key, Share { count, of })).collect()
+    counts
+        .into_iter()
+        .map(|(key, count)| (key, Share { count, of }))
+        .collect()
 }
 
 pub fn compute(cases: &[CaseHistory], from: NaiveDate, until: NaiveDate) -> AdrReport {
@@ -89,7 +92,9 @@ pub fn compute(cases: &[CaseHistory], from: NaiveDate, until: NaiveDate) -> AdrR
         for event in &case.events {
             if event.to_state.as_deref() == Some("refused") && in_period(event.at.date(), from, until) {
                 refusals += 1;
-                *grounds.entry(refusal_ground(&event.kind, event.reason.as_deref())).or_default() += 1;
+                *grounds
+                    .entry(refusal_ground(&event.kind, event.reason.as_deref()))
+                    .or_default() += 1;
             }
         }
         // The end of the procedure: the first move into an end state.
@@ -167,7 +172,12 @@ pub fn to_csv(report: &AdrReport, scheme: &str) -> String {
         line("refused_by_ground", ground, share.count, Some(share.of));
     }
     line("ended", "total", report.ended, None);
-    line("discontinued", "total", report.discontinued.count, Some(report.discontinued.of));
+    line(
+        "discontinued",
+        "total",
+        report.discontinued.count,
+        Some(report.discontinued.of),
+    );
     for (reason, share) in &report.discontinued_reasons {
         line("discontinued_by_reason", reason, share.count, Some(share.of));
     }
@@ -181,7 +191,12 @@ pub fn to_csv(report: &AdrReport, scheme: &str) -> String {
         report.average_days_tenths.unwrap_or(0).max(0) as u64,
         None,
     );
-    line("duration_days", "median", report.median_days.unwrap_or(0).max(0) as u64, None);
+    line(
+        "duration_days",
+        "median",
+        report.median_days.unwrap_or(0).max(0) as u64,
+        None,
+    );
     line("complied", "total", report.complied.count, Some(report.complied.of));
     out
 }
@@ -189,8 +204,8 @@ pub fn to_csv(report: &AdrReport, scheme: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statistics::tests::{at, case, event};
     use crate::statistics::Event;
+    use crate::statistics::tests::{at, case, event};
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -210,9 +225,19 @@ mod tests {
     fn a_hand_counted_year_gives_the_same_figures() {
         let mut cases = vec![
             // 1: refused for being out of time.
-            case(1, "2025-02-01", vec![refusal("2025-02-10", "refuse", Some("filing_limit"))], None),
+            case(
+                1,
+                "2025-02-01",
+                vec![refusal("2025-02-10", "refuse", Some("filing_limit"))],
+                None,
+            ),
             // 2: refused, information never provided.
-            case(2, "2025-03-01", vec![refusal("2025-04-01", "information_term_expired", None)], None),
+            case(
+                2,
+                "2025-03-01",
+                vec![refusal("2025-04-01", "information_term_expired", None)],
+                None,
+            ),
             // 3: settled 20 days after the complete file.
             case(
                 3,
@@ -237,7 +262,12 @@ mod tests {
                 Some(("upheld", "2025-06-01")),
             ),
             // 5: withdrawn.
-            case(5, "2025-05-01", vec![event("2025-05-03", "withdraw", "withdrawn", "consumer")], None),
+            case(
+                5,
+                "2025-05-01",
+                vec![event("2025-05-03", "withdraw", "withdrawn", "consumer")],
+                None,
+            ),
             // 6: ruled (rejected) after 100 days; not complied is impossible, closed.
             case(
                 6,
@@ -274,12 +304,20 @@ mod tests {
                 None,
             ),
             // 10: filed this year, refused next year: not in this year's refusals.
-            case(10, "2025-12-30", vec![refusal("2026-01-05", "refuse", Some("filing_limit"))], None),
+            case(
+                10,
+                "2025-12-30",
+                vec![refusal("2026-01-05", "refuse", Some("filing_limit"))],
+                None,
+            ),
         ];
         cases[7].category = "outage_speed".into();
         let report = compute(&cases, day("2025-01-01"), day("2026-01-01"));
         assert_eq!(report.received, 9);
-        assert_eq!(report.by_category, vec![("billing".into(), 8), ("outage_speed".into(), 1)]);
+        assert_eq!(
+            report.by_category,
+            vec![("billing".into(), 8), ("outage_speed".into(), 1)]
+        );
         assert_eq!(report.refused, Share { count: 2, of: 9 });
         assert_eq!(
             report.refusal_grounds,

@@ -107,7 +107,7 @@ pub fn median(values: &[i64]) -> Option<i64> {
     let mut sorted = values.to_vec();
     sorted.sort_unstable();
     let mid = sorted.len() / 2;
-    Some(if sorted.len() % 2 == 0 {
+    Some(if sorted.len().is_multiple_of(2) {
         (sorted[mid - 1] + sorted[mid]).div_euclid(2)
     } else {
         sorted[mid]
@@ -198,7 +198,10 @@ pub(crate) mod tests {
     use super::*;
 
     pub fn at(day: &str) -> NaiveDateTime {
-        NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap().and_hms_opt(10, 0, 0).unwrap()
+        NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap()
     }
 
     pub fn event(day: &str, kind: &str, to: &str, role: &str) -> Event {
@@ -285,7 +288,12 @@ pub(crate) mod tests {
             // Still running.
             case(4, "2026-04-01", vec![], None),
             // Outside the period.
-            case(5, "2025-01-01", vec![event("2025-01-02", "withdraw", "withdrawn", "consumer")], None),
+            case(
+                5,
+                "2025-01-01",
+                vec![event("2025-01-02", "withdraw", "withdrawn", "consumer")],
+                None,
+            ),
         ];
         let f = figures(
             &cases,

@@ -83,15 +83,17 @@ pub fn histories(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<Cas
     }
     Ok(rows
         .into_iter()
-        .map(|(case_id, provider_id, scheme_id, category, submitted_at)| CaseHistory {
-            case_id,
-            provider_id,
-            scheme_id,
-            category,
-            submitted_at,
-            events: events.remove(&case_id).unwrap_or_default(),
-            ruling: rulings_by_case.remove(&case_id),
-        })
+        .map(
+            |(case_id, provider_id, scheme_id, category, submitted_at)| CaseHistory {
+                case_id,
+                provider_id,
+                scheme_id,
+                category,
+                submitted_at,
+                events: events.remove(&case_id).unwrap_or_default(),
+                ruling: rulings_by_case.remove(&case_id),
+            },
+        )
         .collect())
 }
 

@@ -81,7 +81,12 @@ mod tests {
 
     #[test]
     fn bars_are_scaled_to_the_maximum_and_labelled() {
-        let svg = bar_chart("c1", "Aandeel geschikt", &[bar("A", 50.0), bar("B", 100.0)], Some(100.0));
+        let svg = bar_chart(
+            "c1",
+            "Aandeel geschikt",
+            &[bar("A", 50.0), bar("B", 100.0)],
+            Some(100.0),
+        );
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("<title id=\"c1-title\">Aandeel geschikt</title>"));
         assert!(svg.contains("width=\"150.0\""));

@@ -46,7 +46,13 @@ fn when(at: chrono::NaiveDateTime) -> String {
     at.format("%d-%m-%Y %H:%M:%S").to_string()
 }
 
-async fn render(page: &PageContext, provider_id: i64, errors: &FieldErrors, url: &str, status: StatusCode) -> AppResult<HttpResponse> {
+async fn render(
+    page: &PageContext,
+    provider_id: i64,
+    errors: &FieldErrors,
+    url: &str,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
     let (endpoints, deliveries) = page
         .data()
         .db
@@ -199,12 +205,23 @@ async fn switch_off(
                         .find(id)
                         .filter(webhook_endpoints::provider_id.eq(provider_id)),
                 )
-                .set((webhook_endpoints::active.eq(false), webhook_endpoints::updated_at.eq(now)))
+                .set((
+                    webhook_endpoints::active.eq(false),
+                    webhook_endpoints::updated_at.eq(now),
+                ))
                 .execute(conn)?;
                 if changed == 0 {
                     return Err(AppError::NotFound);
                 }
-                crate::audit::record(conn, Some(actor.user_id), "webhook_endpoint", id, "switched_off", json!({}), now)?;
+                crate::audit::record(
+                    conn,
+                    Some(actor.user_id),
+                    "webhook_endpoint",
+                    id,
+                    "switched_off",
+                    json!({}),
+                    now,
+                )?;
                 Ok(())
             })
         })

@@ -94,11 +94,14 @@ impl UrlProblem {
 /// loopback address, and only when `allow_http_loopback` is set (tests, development).
 pub fn check_url(raw: &str, allow_http_loopback: bool) -> Result<String, UrlProblem> {
     let url = reqwest::Url::parse(raw.trim()).map_err(|_| UrlProblem::Invalid)?;
-    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() || raw.trim().len() > 500
-    {
+    if !url.username().is_empty() || url.password().is_some() || url.fragment().is_some() || raw.trim().len() > 500 {
         return Err(UrlProblem::Invalid);
     }
-    let host = url.host_str().ok_or(UrlProblem::Invalid)?.trim_matches(['[', ']']).to_lowercase();
+    let host = url
+        .host_str()
+        .ok_or(UrlProblem::Invalid)?
+        .trim_matches(['[', ']'])
+        .to_lowercase();
     let loopback = host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
     match url.scheme() {
         "https" => {}
@@ -212,8 +215,8 @@ pub fn enqueue_for_event(conn: &mut DbConnection, event_id: i64, now: NaiveDateT
                 state: state.clone(),
             },
         };
-        let body = serde_json::to_string(&payload)
-            .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        let body =
+            serde_json::to_string(&payload).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
         let delivery_id: i64 = diesel::insert_into(webhook_deliveries::table)
             .values((
                 webhook_deliveries::endpoint_id.eq(endpoint_id),
@@ -321,7 +324,15 @@ pub async fn deliver(
         return Ok(());
     };
     if !delivery.active {
-        record(db, delivery_id, "cancelled", attempt, None, "the endpoint was switched off").await?;
+        record(
+            db,
+            delivery_id,
+            "cancelled",
+            attempt,
+            None,
+            "the endpoint was switched off",
+        )
+        .await?;
         return Ok(());
     }
     let outcome = post(&delivery, allow_http_loopback).await;
@@ -357,7 +368,10 @@ async fn post(delivery: &DeliveryToSend, allow_http_loopback: bool) -> Attempt {
         .header("content-type", "application/json")
         .header(DELIVERY_HEADER, &delivery.key)
         .header(EVENT_HEADER, &delivery.kind)
-        .header(SIGNATURE_HEADER, signature(&delivery.secret, timestamp, &delivery.payload))
+        .header(
+            SIGNATURE_HEADER,
+            signature(&delivery.secret, timestamp, &delivery.payload),
+        )
         .body(delivery.payload.clone())
         .send()
         .await;
@@ -475,7 +489,10 @@ mod tests {
         assert_eq!(check_url("http://hooks.example.nl/", false), Err(UrlProblem::NotHttps));
         assert_eq!(check_url("ftp://hooks.example.nl/", false), Err(UrlProblem::Invalid));
         assert_eq!(check_url("not a url", false), Err(UrlProblem::Invalid));
-        assert_eq!(check_url("https://user:pw@hooks.example.nl/", false), Err(UrlProblem::Invalid));
+        assert_eq!(
+            check_url("https://user:pw@hooks.example.nl/", false),
+            Err(UrlProblem::Invalid)
+        );
         for internal in [
             "https://127.0.0.1/",
             "https://localhost/",
@@ -485,7 +502,11 @@ mod tests {
             "https://[::1]/",
             "https://[fd00::1]/",
         ] {
-            assert_eq!(check_url(internal, false), Err(UrlProblem::PrivateAddress), "{internal}");
+            assert_eq!(
+                check_url(internal, false),
+                Err(UrlProblem::PrivateAddress),
+                "{internal}"
+            );
         }
     }
 
@@ -493,7 +514,10 @@ mod tests {
     fn plain_http_to_loopback_only_when_the_setting_allows_it() {
         assert!(check_url("http://127.0.0.1:9999/hook", true).is_ok());
         assert!(check_url("http://localhost:9999/hook", true).is_ok());
-        assert_eq!(check_url("http://127.0.0.1:9999/hook", false), Err(UrlProblem::NotHttps));
+        assert_eq!(
+            check_url("http://127.0.0.1:9999/hook", false),
+            Err(UrlProblem::NotHttps)
+        );
         assert_eq!(check_url("http://10.0.0.1/hook", true), Err(UrlProblem::NotHttps));
     }
 
