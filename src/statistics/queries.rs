@@ -136,3 +136,23 @@ pub fn provider_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashM
     }
     Ok(names)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::reason_of;
+
+    #[test]
+    fn the_ground_or_reason_is_read_from_an_events_detail() {
+        assert_eq!(
+            reason_of(r#"{"ground":"filing_limit","note":"te laat"}"#).as_deref(),
+            Some("filing_limit")
+        );
+        assert_eq!(
+            reason_of(r#"{"reason":"solved_with_provider"}"#).as_deref(),
+            Some("solved_with_provider")
+        );
+        assert_eq!(reason_of(r#"{"ground":"  "}"#), None);
+        assert_eq!(reason_of(r#"{"note":"x"}"#), None);
+        assert_eq!(reason_of("not json"), None);
+    }
+}

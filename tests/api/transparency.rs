@@ -907,6 +907,23 @@ async fn a_webhook_receiver_gets_every_event_once_signed_also_after_being_down()
             .unwrap();
     })
     .await;
+    // Another provider's endpoint must never hear of this case.
+    app.with_db(|conn| {
+        let (other_staff, other_provider): (i64, Option<i64>) = users::table
+            .filter(users::email.eq(crate::helpers::OTHER_STAFF))
+            .select((users::id, users::provider_id))
+            .first(conn)
+            .unwrap();
+        geschillenportaal::webhooks::create_endpoint(
+            conn,
+            other_provider.unwrap(),
+            "http://127.0.0.1:9/elsewhere",
+            other_staff,
+            Utc::now().naive_utc(),
+        )
+        .unwrap();
+    })
+    .await;
     let port = crate::helpers::free_port();
     let staff = app.client_for(STAFF).await;
 
@@ -939,6 +956,7 @@ async fn a_webhook_receiver_gets_every_event_once_signed_also_after_being_down()
     let secret: String = app
         .with_db(|conn| {
             webhook_endpoints::table
+                .filter(webhook_endpoints::url.like("%/hook"))
                 .select(webhook_endpoints::secret)
                 .first(conn)
                 .unwrap()
