@@ -223,6 +223,16 @@ async fn a_published_ruling_contains_none_of_the_personal_data_planted_in_the_ca
             );
         }
     }
+    // The register filters: the outcome and the year of the ruling; a filter that matches nothing.
+    let year = Utc::now().format("%Y").to_string();
+    let filtered = app
+        .get_html(&format!("/uitspraken?outcome=upheld&year={year}&scheme=TEL&sort=date"))
+        .await;
+    assert!(filtered.contains(&reference), "{filtered}");
+    let none = app.get_html("/uitspraken?outcome=rejected").await;
+    assert!(!none.contains(&reference));
+    let nonsense = app.get("/uitspraken?page=-4&year=abc&q=%22%29%28*").await;
+    assert_eq!(nonsense.status(), 200);
     // Only the secretariat reaches the review pages.
     let consumer = app.client_for(CONSUMER).await;
     let refused = consumer.get(app.url("/secretariaat/uitspraken")).send().await.unwrap();
@@ -760,6 +770,34 @@ async fn the_yearly_report_matches_a_hand_counted_set_of_cases() {
     ] {
         assert!(csv.contains(&format!("{expected}\n")), "{expected} missing in:\n{csv}");
     }
+    // Without a scheme the page offers the choice; a period that is not one is refused.
+    let choose = secretariat
+        .get(app.url("/secretariaat/jaarverslag"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(choose.status(), 200);
+    assert!(choose.text().await.unwrap().contains("name=\"scheme\""));
+    let bad = secretariat
+        .get(app.url("/secretariaat/jaarverslag?scheme=TEL&year=twintig"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    app.with_db(|conn| {
+        diesel::update(users::table.filter(users::email.eq(SECRETARIAT)))
+            .set(users::language.eq("pl"))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let polish = secretariat
+        .get(app.url("/secretariaat/jaarverslag?scheme=TEL&year=2025"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(polish.status(), 200);
+    assert!(polish.text().await.unwrap().contains("Roczne sprawozdanie"));
     // Only the secretariat sees the report.
     let staff = app.client_for(STAFF).await;
     assert_eq!(
