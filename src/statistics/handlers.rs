@@ -15,7 +15,7 @@ use super::svg::{Bar, bar_chart};
 use super::{Figures, figures, tenths_text};
 use crate::accounts::Role;
 use crate::db::DbConnection;
-use crate::db::schema::{providers, schemes};
+use crate::db::schema::{cases, providers, schemes};
 use crate::policy::Actor;
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::PageContext;
@@ -37,17 +37,14 @@ pub struct Comparison {
 
 pub fn compare(conn: &mut DbConnection, provider_id: i64, now: NaiveDateTime) -> QueryResult<Comparison> {
     let (from, until) = window(now);
-    let filter = Filter {
-        provider_id: Some(provider_id),
-        scheme_id: None,
-        from,
-        until,
-    };
-    let own = queries::histories(conn, filter)?;
-    let own_ratings: Vec<i32> = queries::ratings(conn, filter)?.into_iter().map(|(_, s)| s).collect();
-    let mut scheme_ids: Vec<i64> = own.iter().map(|c| c.scheme_id).collect();
-    scheme_ids.sort_unstable();
-    scheme_ids.dedup();
+    let (from_day, until_day) = days(from, until);
+    // The schemes of the provider's cases in the window; the sector's histories hold the provider's own.
+    let scheme_ids: Vec<i64> = cases::table
+        .filter(cases::provider_id.eq(provider_id))
+        .filter(cases::submitted_at.ge(from))
+        .select(cases::scheme_id)
+        .distinct()
+        .load(conn)?;
     let mut sector = Vec::new();
     let mut sector_ratings = Vec::new();
     for scheme_id in scheme_ids {
@@ -58,12 +55,28 @@ pub fn compare(conn: &mut DbConnection, provider_id: i64, now: NaiveDateTime) ->
             until,
         };
         sector.extend(queries::histories(conn, filter)?);
-        sector_ratings.extend(queries::ratings(conn, filter)?.into_iter().map(|(_, s)| s));
+        sector_ratings.extend(queries::ratings(conn, filter)?);
     }
+    let own: Vec<_> = sector
+        .iter()
+        .filter(|c| c.provider_id == provider_id)
+        .cloned()
+        .collect();
+    let own_ratings: Vec<i32> = sector_ratings
+        .iter()
+        .filter(|(p, _)| *p == provider_id)
+        .map(|(_, s)| *s)
+        .collect();
+    let sector_ratings: Vec<i32> = sector_ratings.into_iter().map(|(_, s)| s).collect();
     Ok(Comparison {
-        provider: figures(&own, &own_ratings, from.date(), until.date()),
-        sector: figures(&sector, &sector_ratings, from.date(), until.date()),
+        provider: figures(&own, &own_ratings, from_day, until_day),
+        sector: figures(&sector, &sector_ratings, from_day, until_day),
     })
+}
+
+/// The window as days for the figures: from its first day up to and including today.
+fn days(from: NaiveDateTime, until: NaiveDateTime) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    (from.date(), until.date() + TimeDelta::days(1))
 }
 
 fn figures_view(f: &Figures) -> Value {
@@ -228,17 +241,18 @@ async fn scheme_page(page: PageContext, query: web::Query<SchemeQuery>) -> AppRe
             }
             let ids: Vec<i64> = by_provider.keys().copied().collect();
             let names = queries::provider_names(conn, &ids)?;
+            let (from_day, until_day) = days(from, until);
             let mut rows: Vec<(i64, String, Figures)> = by_provider
                 .into_iter()
                 .map(|(id, (cases, scores))| {
                     let name = names.get(&id).cloned().unwrap_or_default();
-                    (id, name, figures(&cases, &scores, from.date(), until.date()))
+                    (id, name, figures(&cases, &scores, from_day, until_day))
                 })
                 .filter(|(_, _, f)| f.cases > 0 || f.ratings > 0)
                 .collect();
             rows.sort_by(|a, b| b.2.cases.cmp(&a.2.cases).then_with(|| a.1.cmp(&b.1)));
             let all_ratings: Vec<i32> = ratings.iter().map(|(_, s)| *s).collect();
-            let total = figures(&histories, &all_ratings, from.date(), until.date());
+            let total = figures(&histories, &all_ratings, from_day, until_day);
             Ok((all, Some((code.clone(), rows, total))))
         })
         .await?;

@@ -100,6 +100,9 @@ pub fn histories(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<Cas
 /// The ground or reason recorded with an event: `detail.ground` (a refusal ground code),
 /// else `detail.reason`.
 pub fn reason_of(detail: &str) -> Option<String> {
+    if !detail.contains("reason") && !detail.contains("ground") {
+        return None;
+    }
     let value: Value = serde_json::from_str(detail).ok()?;
     ["ground", "refusal_ground", "reason"]
         .iter()

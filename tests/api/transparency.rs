@@ -1297,3 +1297,79 @@ async fn a_consumer_downloads_all_their_data_and_closed_cases_are_anonymised_aft
         .await;
     assert_eq!(audited_again, 1);
 }
+
+#[tokio::test]
+async fn the_statistics_and_the_report_stay_fast_with_20000_cases_and_100000_events() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let case_id = seeded.case_id;
+    let postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    app.with_db(move |conn| {
+        // 20,000 copies of the seeded case over the last year, each with five events.
+        let (series, number, day) = if postgres {
+            ("generate_series(1, 20000) g(n)", "n::text", "now() - (n % 360 || ' days')::interval")
+        } else {
+            (
+                "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 20000) SELECT n FROM s) g",
+                "n",
+                "datetime('now', '-' || (n % 360) || ' days')",
+            )
+        };
+        let statements = [
+            format!(
+                "INSERT INTO cases (reference, scheme_id, rules_id, consumer_id, provider_id, category, language, state, \
+                 state_entered_at, written_complaint_date, written_complaint_channel, desired_outcome, description, fee_cents, \
+                 fee_status, submitted_at, updated_at) \
+                 SELECT 'BULK-' || {number}, c.scheme_id, c.rules_id, c.consumer_id, c.provider_id, c.category, 'nl', 'closed', \
+                 {day}, c.written_complaint_date, 'email', '', '', 5000, 'paid', {day}, {day} FROM {series}, cases c WHERE c.id = {case_id}"
+            ),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'secretariat', 'accept_complete', 'submitted', 'awaiting_defence', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'provider_staff', 'submit_defence', 'awaiting_defence', 'awaiting_reply', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'consumer', 'accept_settlement', 'awaiting_reply', 'settled', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'system', 'start_compliance', 'settled', 'in_compliance', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'consumer', 'confirm_compliance', 'in_compliance', 'closed', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "ANALYZE".into(),
+        ];
+        for statement in statements {
+            diesel::sql_query(statement).execute(conn).unwrap();
+        }
+        let provider_id: i64 = cases::table.find(case_id).select(cases::provider_id).first(conn).unwrap();
+        let now = Utc::now().naive_utc();
+        let started = std::time::Instant::now();
+        let comparison = geschillenportaal::statistics::handlers::compare(conn, provider_id, now).unwrap();
+        let took = started.elapsed();
+        eprintln!("provider against sector, 20,000 cases: {took:?}; {:?}", comparison.provider);
+        assert!(comparison.provider.cases >= 20_000);
+        assert_eq!(comparison.provider.settled.count, 20_000);
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+
+        let scheme_id: i64 = cases::table.find(case_id).select(cases::scheme_id).first(conn).unwrap();
+        let started = std::time::Instant::now();
+        let histories = geschillenportaal::statistics::queries::histories(
+            conn,
+            geschillenportaal::statistics::queries::Filter {
+                provider_id: None,
+                scheme_id: Some(scheme_id),
+                from: now - TimeDelta::days(366),
+                until: now + TimeDelta::days(1),
+            },
+        )
+        .unwrap();
+        let report = geschillenportaal::report::compute(&histories, (now - TimeDelta::days(366)).date(), (now + TimeDelta::days(1)).date());
+        let took = started.elapsed();
+        eprintln!("report over a year of 20,000 cases: {took:?}");
+        assert_eq!(report.complied.count, 20_000);
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    })
+    .await;
+}
