@@ -191,6 +191,36 @@ pub fn can_see_all_cases(actor: &Actor) -> bool {
     matches!(actor.role, Role::Secretariat | Role::Admin)
 }
 
+/// A step in staffing a case with a mediator or a panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffingStep {
+    /// Ask the assignment function for a proposal (again).
+    Propose,
+    /// Confirm the proposal.
+    Confirm,
+    /// A member steps down.
+    Recuse,
+    /// A party challenges (wraakt) a member.
+    Challenge,
+    /// Uphold or reject a challenge.
+    DecideChallenge,
+    /// Declare providers one must never be assigned to.
+    DeclareConflicts,
+}
+
+/// Who takes which staffing step: the secretariat runs the staffing, a member may only step down
+/// from their own seat (checked against the seat by the caller), the parties may challenge.
+pub fn can_take_staffing_step(actor: &Actor, relation: Relation, step: StaffingStep) -> bool {
+    match step {
+        StaffingStep::Propose | StaffingStep::Confirm | StaffingStep::DecideChallenge => {
+            relation == Relation::Secretariat
+        }
+        StaffingStep::Recuse => relation == Relation::Mediator,
+        StaffingStep::Challenge => matches!(relation, Relation::Consumer | Relation::Provider),
+        StaffingStep::DeclareConflicts => actor.role == Role::Mediator,
+    }
+}
+
 /// `Err(NotFound)` unless allowed: to the caller, a refusal looks like absence.
 pub fn ensure(allowed: bool) -> Result<(), crate::web::error::AppError> {
     if allowed {
@@ -308,6 +338,29 @@ mod tests {
                     can_view(&actor, &case(), resource),
                     expected(actor_name, resource_name),
                     "{actor_name} viewing {resource_name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_role_takes_exactly_the_staffing_steps_the_table_says() {
+        use StaffingStep::*;
+        let steps = [Propose, Confirm, Recuse, Challenge, DecideChallenge, DeclareConflicts];
+        for (name, actor) in actors() {
+            for step in steps {
+                let expected = matches!(
+                    (name, step),
+                    ("secretariat" | "admin", Propose | Confirm | DecideChallenge)
+                        | ("assigned mediator", Recuse)
+                        | ("consumer of the case" | "staff of the provider", Challenge)
+                        | ("assigned mediator" | "another mediator", DeclareConflicts)
+                );
+                let relation = relation(&actor, &case());
+                assert_eq!(
+                    can_take_staffing_step(&actor, relation, step),
+                    expected,
+                    "{name} taking {step:?}"
                 );
             }
         }

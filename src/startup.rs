@@ -22,6 +22,7 @@ use crate::mail::Mailer;
 use crate::mail::templates::EmailTemplates;
 use crate::registry;
 use crate::settings::Settings;
+use crate::web::error::AppError;
 use crate::web::{error_pages, health, home, security, templates as page_templates};
 
 /// What every request handler and the worker share. Cheap to clone.
@@ -225,7 +226,14 @@ fn build_server(
         App::new()
             .app_data(state.clone())
             .app_data(web::FormConfig::default().limit(256 * 1024))
-            .app_data(web::JsonConfig::default().limit(256 * 1024))
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(256 * 1024)
+                    .error_handler(|error, _| AppError::BadRequest(error.to_string()).into()),
+            )
+            .app_data(
+                web::QueryConfig::default().error_handler(|error, _| AppError::BadRequest(error.to_string()).into()),
+            )
             .wrap(from_fn(security::renew_session_cookie))
             .wrap(error_pages::middleware())
             .wrap(from_fn(security::origin_check))
@@ -241,6 +249,8 @@ fn build_server(
             .configure(accounts::handlers::routes)
             .configure(crate::cases::handlers::routes)
             .configure(crate::cases::assignments::routes)
+            .configure(crate::cases::extensions::routes)
+            .configure(crate::cases::api::routes)
             .configure(registry::handlers::routes)
             .configure(registry::admin::routes)
             .configure(crate::publication::handlers::routes)

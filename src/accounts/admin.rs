@@ -12,7 +12,7 @@ use super::{Role, User};
 use crate::db::schema::users;
 use crate::policy::{self, Actor};
 use crate::web::error::{AppError, AppResult};
-use crate::web::page::{CsrfForm, PageContext, see_other};
+use crate::web::page::{CsrfForm, EmptyForm, PageContext, see_other};
 
 pub const PAGE_SIZE: i64 = 50;
 
@@ -94,9 +94,6 @@ async fn users_page(
         json!({ "users": users, "roles": roles, "next": next }),
     )
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 async fn set_active(
     signed_in: super::identity::SignedIn,

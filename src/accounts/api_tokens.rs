@@ -21,7 +21,7 @@ use crate::policy::{self, Actor};
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::FieldErrors;
-use crate::web::page::{CsrfForm, PageContext, see_other};
+use crate::web::page::{CsrfForm, EmptyForm, PageContext, see_other};
 
 const TOKEN_PREFIX: &str = "gp_";
 pub const MAX_DAYS: i64 = 365;
@@ -315,9 +315,6 @@ async fn create_token(
     tracing::info!(user_id, "API token created");
     render(&page, &signed_in, Some(plain), &FieldErrors::new(), "", StatusCode::OK).await
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 #[post("/settings/api-tokens/{id}/revoke")]
 async fn revoke_token(

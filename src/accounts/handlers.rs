@@ -11,7 +11,7 @@ use super::rate_limit::{self, RetryAfter};
 use super::tokens::Purpose;
 use super::{NewSession, User};
 use crate::web::error::{AppError, AppResult};
-use crate::web::page::{CsrfForm, PageContext, client_ip, safe_local_path, see_other};
+use crate::web::page::{CsrfForm, EmptyForm, PageContext, client_ip, safe_local_path, see_other};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config.service(login_page).service(login).service(logout);
@@ -21,6 +21,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
     super::invites::routes(config);
     super::api_tokens::routes(config);
     super::admin::routes(config);
+    super::conflicts::routes(config);
 }
 
 #[derive(Deserialize)]
@@ -135,9 +136,6 @@ async fn login(req: HttpRequest, page: PageContext, CsrfForm(form): CsrfForm<Log
         .map_err(AppError::internal)?;
     Ok(response)
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 #[post("/logout")]
 async fn logout(page: PageContext, CsrfForm(_): CsrfForm<EmptyForm>) -> AppResult<HttpResponse> {

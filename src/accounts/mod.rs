@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod api_tokens;
 pub mod common_passwords;
+pub mod conflicts;
 pub mod handlers;
 pub mod identity;
 pub mod invites;

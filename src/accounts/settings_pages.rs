@@ -12,7 +12,7 @@ use super::password::{self, Verification};
 use crate::i18n::Language;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::{FieldErrors, language_options};
-use crate::web::page::{CsrfForm, LANGUAGE_COOKIE, PageContext, see_other};
+use crate::web::page::{CsrfForm, EmptyForm, LANGUAGE_COOKIE, PageContext, see_other};
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -238,9 +238,6 @@ async fn change_email(
     }
     Ok(see_other("/settings?notice=notice-email-sent"))
 }
-
-#[derive(Deserialize)]
-pub struct EmptyForm {}
 
 #[post("/settings/sign-out-everywhere")]
 async fn sign_out_everywhere(

@@ -9,18 +9,16 @@ use actix_web::{HttpResponse, post, web};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::assignment::{self, AssignmentRequest, CaseStage, MediatorCandidate, PanelRole};
+use super::assignment::{self, AssignmentError, AssignmentRequest, CaseStage, MediatorCandidate, PanelRole};
 use super::lifecycle::CaseState;
-use super::queries::{self, ACTIVE_ASSIGNMENT};
+use super::queries::{self, ACTIVE_ASSIGNMENT, CaseRow};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
 use crate::db::DbConnection;
-use crate::db::schema::{
-    case_assignments, case_events, cases, mediator_conflicts, mediator_profiles, mediator_schemes, users,
-};
-use crate::policy::{self, Actor, Relation};
+use crate::db::schema::{case_assignments, cases, mediator_conflicts, mediator_profiles, mediator_schemes, users};
+use crate::policy::{self, Actor, Relation, StaffingStep};
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::{CsrfForm, PageContext, see_other};
 
@@ -108,25 +106,74 @@ pub fn load_candidates(conn: &mut DbConnection) -> QueryResult<Vec<MediatorCandi
         .collect())
 }
 
-fn event(
-    conn: &mut DbConnection,
-    case_id: i64,
-    actor: &Actor,
-    kind: &str,
-    detail: serde_json::Value,
-    now: NaiveDateTime,
-) -> QueryResult<()> {
-    diesel::insert_into(case_events::table)
-        .values((
-            case_events::case_id.eq(case_id),
-            case_events::at.eq(now),
-            case_events::actor_id.eq(actor.user_id),
-            case_events::actor_role.eq(actor.role.as_str()),
-            case_events::kind.eq(kind),
-            case_events::detail.eq(detail.to_string()),
+/// The staffing part of the case page: who sits, in which seat, and the steps this user may take.
+pub fn section(conn: &mut DbConnection, case: &CaseRow, actor: &Actor, relation: Relation) -> QueryResult<Value> {
+    let rows: Vec<(i64, i64, String, String, String, String)> = case_assignments::table
+        .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
+        .filter(case_assignments::case_id.eq(case.id))
+        .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+        .order(case_assignments::id)
+        .select((
+            case_assignments::id,
+            case_assignments::user_id,
+            users::display_name,
+            case_assignments::panel_role,
+            case_assignments::status,
+            case_assignments::reason,
         ))
-        .execute(conn)?;
-    Ok(())
+        .load(conn)?;
+    let open = case.state.parse::<CaseState>().is_ok_and(CaseState::is_open);
+    let may = |step| open && policy::can_take_staffing_step(actor, relation, step);
+    let members: Vec<Value> = rows
+        .iter()
+        .map(|(id, user_id, name, seat, status, reason)| {
+            let challenged = status == "challenged";
+            json!({
+                "id": id,
+                "name": name,
+                "seat": seat,
+                "status": status,
+                // Beside the decision form; the parties read the grounds in the timeline.
+                "reason": if challenged && relation == Relation::Secretariat { Some(reason) } else { None },
+                "can_recuse": *user_id == actor.user_id && may(StaffingStep::Recuse),
+                "can_challenge": !challenged && may(StaffingStep::Challenge),
+                "can_decide": challenged && may(StaffingStep::DecideChallenge),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "members": members,
+        "can_propose": may(StaffingStep::Propose),
+        "can_confirm": rows.iter().any(|row| row.4 == "proposed") && may(StaffingStep::Confirm),
+    }))
+}
+
+/// Loads the case and the actor's relation to it inside a transaction; 404 when the case is not
+/// theirs to see or the step not theirs to take.
+fn authorise(conn: &mut DbConnection, case_id: i64, actor: &Actor, step: StaffingStep) -> Result<CaseRow, AppError> {
+    let (case, parties) = queries::case_with_parties(conn, case_id)?.ok_or(AppError::NotFound)?;
+    let relation = policy::relation(actor, &parties);
+    policy::ensure(relation != Relation::None && policy::can_take_staffing_step(actor, relation, step))?;
+    let open = case.state.parse::<CaseState>().is_ok_and(CaseState::is_open);
+    if !open {
+        return Err(AppError::Conflict("the case is no longer open".into()));
+    }
+    Ok(case)
+}
+
+/// Runs one staffing step in a write transaction; the step returns the notice to show on the case page.
+async fn staffing_step<F>(page: &PageContext, change: F) -> AppResult<&'static str>
+where
+    F: FnOnce(&mut DbConnection) -> Result<&'static str, AppError> + Send + 'static,
+{
+    page.data()
+        .db
+        .run(move |conn| crate::db::write_transaction(conn, change))
+        .await
+}
+
+fn back_to_case(case_id: i64, notice: &str) -> HttpResponse {
+    see_other(&format!("/zaken/{case_id}?notice={notice}#bemanning"))
 }
 
 #[derive(Deserialize)]
@@ -144,100 +191,125 @@ async fn staff_case(
     CsrfForm(form): CsrfForm<StaffForm>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&signed_in);
-    policy::ensure(policy::can_see_all_cases(&actor))?;
     let case_id = path.into_inner();
     let now = Utc::now().naive_utc();
-    let step = form.step;
-    page.data()
-        .db
-        .run(move |conn| -> Result<(), AppError> {
-            crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
-                let case = queries::find_case(conn, case_id)?.ok_or(AppError::NotFound)?;
-                match step.as_str() {
-                    "propose" => {
-                        let rules = super::transition::rules_of(conn, &case)?.rules;
-                        // Members who recused, were challenged successfully or were replaced stay out.
-                        let excluded: Vec<i64> = case_assignments::table
-                            .filter(case_assignments::case_id.eq(case_id))
-                            .filter(case_assignments::status.eq_any(["recused", "removed"]))
-                            .select(case_assignments::user_id)
-                            .load(conn)?;
-                        let request = AssignmentRequest {
-                            case_id,
-                            scheme_id: case.scheme_id,
-                            provider_id: case.provider_id,
-                            language: case.language.clone(),
-                            panel_size: rules.panel_size,
-                            excluded: excluded.into_iter().chain([case.consumer_id]).collect(),
-                        };
-                        let proposal = assignment::propose(&request, &load_candidates(conn)?)
-                            .map_err(|e| AppError::Conflict(format!("no proposal possible: {e:?}")))?;
-                        diesel::update(
-                            case_assignments::table
-                                .filter(case_assignments::case_id.eq(case_id))
-                                .filter(case_assignments::status.eq("proposed")),
-                        )
-                        .set((
-                            case_assignments::status.eq("replaced"),
-                            case_assignments::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                        for member in &proposal.members {
-                            diesel::insert_into(case_assignments::table)
-                                .values((
-                                    case_assignments::case_id.eq(case_id),
-                                    case_assignments::user_id.eq(member.user_id),
-                                    case_assignments::panel_role.eq(member.seat.as_str()),
-                                    case_assignments::status.eq("proposed"),
-                                    case_assignments::created_at.eq(now),
-                                    case_assignments::updated_at.eq(now),
-                                ))
-                                .execute(conn)?;
-                        }
-                        let members: Vec<_> = proposal
-                            .members
-                            .iter()
-                            .map(|m| json!({ "user_id": m.user_id, "seat": m.seat.as_str(), "load": m.load }))
-                            .collect();
-                        event(
-                            conn,
-                            case_id,
-                            &actor,
-                            "assignment_proposed",
-                            json!({ "members": members }),
-                            now,
-                        )?;
-                    }
-                    "confirm" => {
-                        let confirmed = diesel::update(
-                            case_assignments::table
-                                .filter(case_assignments::case_id.eq(case_id))
-                                .filter(case_assignments::status.eq("proposed")),
-                        )
-                        .set((
-                            case_assignments::status.eq("confirmed"),
-                            case_assignments::updated_at.eq(now),
-                        ))
-                        .execute(conn)?;
-                        if confirmed == 0 {
-                            return Err(AppError::Conflict("there is no proposal to confirm".into()));
-                        }
-                        event(
-                            conn,
-                            case_id,
-                            &actor,
-                            "assignment_confirmed",
-                            json!({ "members": confirmed }),
-                            now,
-                        )?;
-                    }
-                    _ => return Err(AppError::BadRequest("unknown step".into())),
-                }
-                Ok(())
+    let notice = match form.step.as_str() {
+        "propose" => {
+            staffing_step(&page, move |conn| {
+                let case = authorise(conn, case_id, &actor, StaffingStep::Propose)?;
+                propose(conn, &case, &actor, now)
             })
-        })
-        .await?;
-    Ok(see_other(&format!("/zaken/{case_id}?notice=notice-action-done")))
+            .await?
+        }
+        "confirm" => {
+            staffing_step(&page, move |conn| {
+                authorise(conn, case_id, &actor, StaffingStep::Confirm)?;
+                confirm(conn, case_id, &actor, now)
+            })
+            .await?
+        }
+        _ => return Err(AppError::BadRequest("unknown step".into())),
+    };
+    Ok(back_to_case(case_id, notice))
+}
+
+fn propose(
+    conn: &mut DbConnection,
+    case: &CaseRow,
+    actor: &Actor,
+    now: NaiveDateTime,
+) -> Result<&'static str, AppError> {
+    let rules = super::transition::rules_of(conn, case)?.rules;
+    // Members who recused, were challenged successfully or were replaced stay out.
+    let excluded: Vec<i64> = case_assignments::table
+        .filter(case_assignments::case_id.eq(case.id))
+        .filter(case_assignments::status.eq_any(["recused", "removed"]))
+        .select(case_assignments::user_id)
+        .load(conn)?;
+    let request = AssignmentRequest {
+        case_id: case.id,
+        scheme_id: case.scheme_id,
+        provider_id: case.provider_id,
+        language: case.language.clone(),
+        panel_size: rules.panel_size,
+        excluded: excluded.into_iter().chain([case.consumer_id]).collect(),
+    };
+    let proposal = match assignment::propose(&request, &load_candidates(conn)?) {
+        Ok(proposal) => proposal,
+        // Nothing is written: the secretariat reads which seat could not be filled.
+        Err(error) => return Ok(no_proposal_notice(error)),
+    };
+    // A new proposal replaces an unconfirmed one; confirmed members keep their seats.
+    diesel::update(
+        case_assignments::table
+            .filter(case_assignments::case_id.eq(case.id))
+            .filter(case_assignments::status.eq("proposed")),
+    )
+    .set((
+        case_assignments::status.eq("replaced"),
+        case_assignments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    for member in &proposal.members {
+        diesel::insert_into(case_assignments::table)
+            .values((
+                case_assignments::case_id.eq(case.id),
+                case_assignments::user_id.eq(member.user_id),
+                case_assignments::panel_role.eq(member.seat.as_str()),
+                case_assignments::status.eq("proposed"),
+                case_assignments::created_at.eq(now),
+                case_assignments::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    let members: Vec<_> = proposal
+        .members
+        .iter()
+        .map(|m| json!({ "user_id": m.user_id, "seat": m.seat.as_str(), "load": m.load }))
+        .collect();
+    queries::record_event(
+        conn,
+        case.id,
+        actor,
+        "assignment_proposed",
+        json!({ "members": members }),
+        now,
+    )?;
+    Ok("notice-assignment-proposed")
+}
+
+fn no_proposal_notice(error: AssignmentError) -> &'static str {
+    match error {
+        AssignmentError::NoEligibleMediator | AssignmentError::UnsupportedPanelSize(_) => "notice-no-eligible-mediator",
+        AssignmentError::NoEligibleChair => "notice-no-eligible-chair",
+        AssignmentError::NoEligibleTradeMember => "notice-no-eligible-trade-member",
+        AssignmentError::NoEligibleConsumerMember => "notice-no-eligible-consumer-member",
+    }
+}
+
+fn confirm(conn: &mut DbConnection, case_id: i64, actor: &Actor, now: NaiveDateTime) -> Result<&'static str, AppError> {
+    let confirmed = diesel::update(
+        case_assignments::table
+            .filter(case_assignments::case_id.eq(case_id))
+            .filter(case_assignments::status.eq("proposed")),
+    )
+    .set((
+        case_assignments::status.eq("confirmed"),
+        case_assignments::updated_at.eq(now),
+    ))
+    .execute(conn)?;
+    if confirmed == 0 {
+        return Ok("notice-nothing-to-confirm");
+    }
+    queries::record_event(
+        conn,
+        case_id,
+        actor,
+        "assignment_confirmed",
+        json!({ "members": confirmed }),
+        now,
+    )?;
+    Ok("notice-assignment-confirmed")
 }
 
 #[derive(Deserialize)]
@@ -256,6 +328,45 @@ fn required_reason(reason: &str) -> Result<String, AppError> {
     Ok(reason.to_owned())
 }
 
+/// Moves one assignment of the case from one of `from` to `to` with a reason; 404 if there is none.
+#[expect(clippy::too_many_arguments, reason = "one row update with its event")]
+fn move_assignment(
+    conn: &mut DbConnection,
+    case_id: i64,
+    assignment_id: i64,
+    only_user: Option<i64>,
+    from: &[&str],
+    to: &str,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let target = case_assignments::table
+        .find(assignment_id)
+        .filter(case_assignments::case_id.eq(case_id))
+        .filter(case_assignments::status.eq_any(from))
+        .into_boxed();
+    let target = match only_user {
+        Some(user_id) => target.filter(case_assignments::user_id.eq(user_id)),
+        None => target,
+    };
+    let found: Option<i64> = target.select(case_assignments::id).first(conn).optional()?;
+    policy::ensure(found.is_some())?;
+    let update = diesel::update(case_assignments::table.find(assignment_id));
+    match reason {
+        Some(reason) => update
+            .set((
+                case_assignments::status.eq(to),
+                case_assignments::reason.eq(reason),
+                case_assignments::updated_at.eq(now),
+            ))
+            .execute(conn)?,
+        None => update
+            .set((case_assignments::status.eq(to), case_assignments::updated_at.eq(now)))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
 /// A mediator steps down from a case, with a reason.
 #[post("/zaken/{id}/toewijzing/{assignment}/terugtrekken")]
 async fn recuse(
@@ -268,36 +379,25 @@ async fn recuse(
     let (case_id, assignment_id) = path.into_inner();
     let reason = required_reason(&form.reason)?;
     let now = Utc::now().naive_utc();
-    page.data()
-        .db
-        .run(move |conn| -> Result<(), AppError> {
-            crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
-                let updated = diesel::update(
-                    case_assignments::table
-                        .find(assignment_id)
-                        .filter(case_assignments::case_id.eq(case_id))
-                        .filter(case_assignments::user_id.eq(actor.user_id))
-                        .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT)),
-                )
-                .set((
-                    case_assignments::status.eq("recused"),
-                    case_assignments::reason.eq(&reason),
-                    case_assignments::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-                policy::ensure(updated == 1)?;
-                event(
-                    conn,
-                    case_id,
-                    &actor,
-                    "assignment_recused",
-                    json!({ "assignment_id": assignment_id, "note": reason }),
-                    now,
-                )?;
-                Ok(())
-            })
-        })
-        .await?;
+    staffing_step(&page, move |conn| {
+        authorise(conn, case_id, &actor, StaffingStep::Recuse)?;
+        let seat = Some(actor.user_id);
+        move_assignment(
+            conn,
+            case_id,
+            assignment_id,
+            seat,
+            &ACTIVE_ASSIGNMENT,
+            "recused",
+            Some(&reason),
+            now,
+        )?;
+        let detail = json!({ "assignment_id": assignment_id, "note": reason });
+        queries::record_event(conn, case_id, &actor, "assignment_recused", detail, now)?;
+        Ok("")
+    })
+    .await?;
+    // The mediator no longer sees the case.
     Ok(see_other("/dashboard"))
 }
 
@@ -313,41 +413,25 @@ async fn challenge(
     let (case_id, assignment_id) = path.into_inner();
     let reason = required_reason(&form.reason)?;
     let now = Utc::now().naive_utc();
-    page.data()
-        .db
-        .run(move |conn| -> Result<(), AppError> {
-            crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
-                let (_, parties) = queries::case_with_parties(conn, case_id)?.ok_or(AppError::NotFound)?;
-                policy::ensure(matches!(
-                    policy::relation(&actor, &parties),
-                    Relation::Consumer | Relation::Provider
-                ))?;
-                let updated = diesel::update(
-                    case_assignments::table
-                        .find(assignment_id)
-                        .filter(case_assignments::case_id.eq(case_id))
-                        .filter(case_assignments::status.eq_any(["proposed", "confirmed"])),
-                )
-                .set((
-                    case_assignments::status.eq("challenged"),
-                    case_assignments::reason.eq(&reason),
-                    case_assignments::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-                policy::ensure(updated == 1)?;
-                event(
-                    conn,
-                    case_id,
-                    &actor,
-                    "assignment_challenged",
-                    json!({ "assignment_id": assignment_id, "note": reason }),
-                    now,
-                )?;
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(see_other(&format!("/zaken/{case_id}?notice=notice-action-done")))
+    let notice = staffing_step(&page, move |conn| {
+        authorise(conn, case_id, &actor, StaffingStep::Challenge)?;
+        let from = ["proposed", "confirmed"];
+        move_assignment(
+            conn,
+            case_id,
+            assignment_id,
+            None,
+            &from,
+            "challenged",
+            Some(&reason),
+            now,
+        )?;
+        let detail = json!({ "assignment_id": assignment_id, "note": reason });
+        queries::record_event(conn, case_id, &actor, "assignment_challenged", detail, now)?;
+        Ok("notice-challenge-filed")
+    })
+    .await?;
+    Ok(back_to_case(case_id, notice))
 }
 
 #[derive(Deserialize)]
@@ -366,7 +450,6 @@ async fn decide_challenge(
     CsrfForm(form): CsrfForm<DecisionForm>,
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&signed_in);
-    policy::ensure(policy::can_see_all_cases(&actor))?;
     let (case_id, assignment_id) = path.into_inner();
     let reason = required_reason(&form.reason)?;
     let (status, kind) = match form.decision.as_str() {
@@ -375,35 +458,15 @@ async fn decide_challenge(
         _ => return Err(AppError::BadRequest("unknown decision".into())),
     };
     let now = Utc::now().naive_utc();
-    page.data()
-        .db
-        .run(move |conn| -> Result<(), AppError> {
-            crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
-                let updated = diesel::update(
-                    case_assignments::table
-                        .find(assignment_id)
-                        .filter(case_assignments::case_id.eq(case_id))
-                        .filter(case_assignments::status.eq("challenged")),
-                )
-                .set((
-                    case_assignments::status.eq(status),
-                    case_assignments::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-                policy::ensure(updated == 1)?;
-                event(
-                    conn,
-                    case_id,
-                    &actor,
-                    kind,
-                    json!({ "assignment_id": assignment_id, "note": reason }),
-                    now,
-                )?;
-                Ok(())
-            })
-        })
-        .await?;
-    Ok(see_other(&format!("/zaken/{case_id}?notice=notice-action-done")))
+    let notice = staffing_step(&page, move |conn| {
+        authorise(conn, case_id, &actor, StaffingStep::DecideChallenge)?;
+        move_assignment(conn, case_id, assignment_id, None, &["challenged"], status, None, now)?;
+        let detail = json!({ "assignment_id": assignment_id, "note": reason });
+        queries::record_event(conn, case_id, &actor, kind, detail, now)?;
+        Ok("notice-challenge-decided")
+    })
+    .await?;
+    Ok(back_to_case(case_id, notice))
 }
 
 #[cfg(test)]

@@ -12,15 +12,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::lifecycle::{self, Action, CaseState};
-use super::queries::{self, CaseFilter, CaseListItem, CaseRow, DueCursor};
-use super::thread::{self, NewMessage};
+use super::queries::{self, CaseFilter, CaseListItem, DueCursor};
+use super::service;
+use super::thread;
 use super::transition::{self, By, Change, Request};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
-use crate::db::schema::{case_assignments, case_events, documents, providers, users};
-use crate::documents::{self as docs, StoreError};
-use crate::policy::{self, Actor, CaseParties, CaseResource, Relation, Visibility};
-use crate::startup::AppState;
+use crate::db::schema::{case_events, providers, users};
+use crate::documents as docs;
+use crate::policy::{self, Actor, Relation, Visibility};
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::{CsrfForm, PageContext, see_other};
 
@@ -40,36 +40,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
         .service(export_csv);
 }
 
-/// Actions with their own pages (offers, rulings, hearings), not the generic buttons.
-const OWN_PAGES: [Action; 3] = [Action::AcceptSettlement, Action::IssueRuling, Action::ScheduleHearing];
-
-/// Actions whose text goes into the thread as a message everyone in the case reads.
-fn carries_text(action: Action) -> bool {
-    matches!(
-        action,
-        Action::RequestInformation
-            | Action::ProvideInformation
-            | Action::Refuse
-            | Action::SubmitDefence
-            | Action::ContestAdmissibility
-            | Action::SubmitReply
-            | Action::DeclareNotAdmissible
-            | Action::ReportCompliance
-            | Action::ReportNonCompliance
-    )
-}
-
-/// Loads a case the actor may see, or 404.
-async fn load_visible(state: &web::Data<AppState>, actor: Actor, case_id: i64) -> AppResult<(CaseRow, CaseParties)> {
-    let found = state
-        .db
-        .run(move |conn| -> Result<_, AppError> { Ok(queries::case_with_parties(conn, case_id)?) })
-        .await?;
-    let (case, parties) = found.ok_or(AppError::NotFound)?;
-    policy::ensure(policy::can_view_case(&actor, &parties))?;
-    Ok((case, parties))
-}
-
 fn date(d: Option<NaiveDate>) -> Value {
     d.map(|d| json!(d.format("%d-%m-%Y").to_string()))
         .unwrap_or(Value::Null)
@@ -84,11 +54,24 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-const CASE_NOTICES: [&str; 4] = [
+const CASE_NOTICES: [&str; 17] = [
     "notice-action-done",
     "notice-message-posted",
     "notice-message-held",
     "notice-document-added",
+    "notice-assignment-proposed",
+    "notice-assignment-confirmed",
+    "notice-nothing-to-confirm",
+    "notice-no-eligible-mediator",
+    "notice-no-eligible-chair",
+    "notice-no-eligible-trade-member",
+    "notice-no-eligible-consumer-member",
+    "notice-challenge-filed",
+    "notice-challenge-decided",
+    "notice-extension-requested",
+    "notice-extension-granted",
+    "notice-extension-refused",
+    "notice-extension-lapsed",
 ];
 
 #[get("/zaken/{id}")]
@@ -100,7 +83,7 @@ async fn case_page(
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&signed_in);
     let state = page.data();
-    let (case, parties) = load_visible(&state, actor, path.into_inner()).await?;
+    let (case, parties) = service::visible_case(&state, actor, path.into_inner()).await?;
     let relation = policy::relation(&actor, &parties);
     let case_id = case.id;
     let view_parties = parties.clone();
@@ -134,35 +117,14 @@ async fn case_page(
                     ))
                     .load(conn)?;
                 let messages = thread::visible_messages(conn, case_id, &actor, &view_parties)?;
-                let files: Vec<(i64, String, String, i64, String, NaiveDateTime, String)> = documents::table
-                    .inner_join(users::table.on(users::id.eq(documents::uploaded_by)))
-                    .filter(documents::case_id.eq(case_id))
-                    .order(documents::id)
-                    .select((
-                        documents::id,
-                        documents::file_name,
-                        documents::kind,
-                        documents::size_bytes,
-                        documents::visibility,
-                        documents::created_at,
-                        users::display_name,
-                    ))
-                    .load(conn)?;
-                let mediators: Vec<(String, String, String)> = case_assignments::table
-                    .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
-                    .filter(case_assignments::case_id.eq(case_id))
-                    .filter(case_assignments::status.eq_any(queries::ACTIVE_ASSIGNMENT))
-                    .select((
-                        users::display_name,
-                        case_assignments::panel_role,
-                        case_assignments::status,
-                    ))
-                    .load(conn)?;
-                Ok((rules, provider, consumer, events, messages, files, mediators))
+                let files = service::visible_documents(conn, case_id, &actor, &view_parties)?;
+                let staffing = super::assignments::section(conn, &case, &actor, relation)?;
+                let extensions = super::extensions::section(conn, &case, &actor, relation)?;
+                Ok((rules, provider, consumer, events, messages, files, staffing, extensions))
             }
         })
         .await?;
-    let (rules, provider, consumer, events, messages, files, mediators) = loaded;
+    let (rules, provider, consumer, events, messages, files, staffing, extensions) = loaded;
     let case_state: CaseState = case
         .state
         .parse()
@@ -175,8 +137,8 @@ async fn case_page(
         procedure_role,
     )
     .into_iter()
-    .filter(|a| !OWN_PAGES.contains(a))
-    .map(|a| json!({ "code": a.as_str(), "needs_text": carries_text(a) }))
+    .filter(|a| !service::OWN_FORMS.contains(a))
+    .map(|a| json!({ "code": a.as_str(), "needs_text": service::carries_text(a) }))
     .collect();
     let today = Utc::now().date_naive();
     let clock = case.complete_on.map(|complete| {
@@ -212,9 +174,8 @@ async fn case_page(
         .collect();
     let files: Vec<Value> = files
         .iter()
-        .filter(|(_, _, _, _, visibility, _, _)| policy::can_view(&actor, &parties, CaseResource::Document(visibility.parse().unwrap_or(Visibility::MediatorOnly))))
-        .map(|(id, name, kind, size, visibility, at, by)| {
-            json!({ "id": id, "name": name, "kind": kind, "size_kb": (size + 1023) / 1024, "visibility": visibility, "at": when(*at), "by": by })
+        .map(|d| {
+            json!({ "id": d.id, "name": d.file_name, "kind": d.kind, "size_kb": (d.size_bytes + 1023) / 1024, "visibility": d.visibility, "at": when(d.created_at), "by": d.uploaded_by })
         })
         .collect();
     let visibilities: Vec<&str> = thread::choosable_visibilities(relation)
@@ -251,7 +212,8 @@ async fn case_page(
             "scheme_name": rules.scheme_name,
             "provider": { "name": provider.0, "kvk": provider.1 },
             "consumer": { "name": consumer.0, "email": if contact { Some(consumer.1) } else { None } },
-            "mediators": mediators.iter().map(|(name, seat, status)| json!({ "name": name, "seat": seat, "status": status })).collect::<Vec<_>>(),
+            "staffing": staffing,
+            "extensions": extensions,
             "timeline": timeline,
             "messages": messages,
             "documents": files,
@@ -275,7 +237,7 @@ struct TimelineRow {
 }
 
 /// Who must act in a state, as a translation key.
-fn who_acts(state: CaseState) -> &'static str {
+pub(super) fn who_acts(state: CaseState) -> &'static str {
     match state {
         CaseState::InformationRequested | CaseState::AwaitingFee | CaseState::AwaitingReply => "who-acts-consumer",
         CaseState::AwaitingDefence | CaseState::InCompliance => "who-acts-provider",
@@ -302,68 +264,9 @@ async fn act(
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<ActionForm>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&signed_in);
-    let state = page.data();
     let case_id = path.into_inner();
-    let (case, parties) = load_visible(&state, actor, case_id).await?;
-    let action: Action = form
-        .action
-        .parse()
-        .map_err(|_| AppError::BadRequest("unknown action".into()))?;
-    if OWN_PAGES.contains(&action) {
-        return Err(AppError::BadRequest("this step has its own form".into()));
-    }
-    let note = form.note.trim().to_owned();
-    if carries_text(action) && note.is_empty() {
-        return Err(AppError::BadRequest("this step needs an explanation".into()));
-    }
-    if note.chars().count() > thread::MAX_MESSAGE_CHARS {
-        return Err(AppError::BadRequest("the text is too long".into()));
-    }
-    let now = Utc::now().naive_utc();
-    let held = state.moderation.needs_review(&note);
-    state
-        .db
-        .run({
-            let state = state.clone();
-            move |conn| -> Result<(), AppError> {
-                crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
-                    transition::apply(
-                        conn,
-                        &state.emails,
-                        state.settings.base_url(),
-                        Request {
-                            case_id,
-                            change: Change::Act(action),
-                            by: By::User(&actor),
-                            expected_version: Some(form.version),
-                            note: (!note.is_empty()).then(|| note.clone()),
-                            detail: json!({}),
-                        },
-                        now,
-                    )?;
-                    if carries_text(action) {
-                        thread::post(
-                            conn,
-                            &state.emails,
-                            state.settings.base_url(),
-                            NewMessage {
-                                case: &case,
-                                parties: &parties,
-                                author: &actor,
-                                body: &note,
-                                visibility: Visibility::Everyone,
-                                held,
-                                reply_due_on: None,
-                            },
-                            now,
-                        )?;
-                    }
-                    Ok(())
-                })
-            }
-        })
-        .await?;
+    let actor = Actor::from(&signed_in);
+    service::take_action(&page.data(), actor, case_id, &form.action, form.version, &form.note).await?;
     Ok(see_other(&format!("/zaken/{case_id}?notice=notice-action-done")))
 }
 
@@ -383,67 +286,19 @@ async fn post_message(
     path: web::Path<i64>,
     CsrfForm(form): CsrfForm<MessageForm>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&signed_in);
-    let state = page.data();
     let case_id = path.into_inner();
-    let (case, parties) = load_visible(&state, actor, case_id).await?;
-    let relation = policy::relation(&actor, &parties);
-    let body = form.body.trim().to_owned();
-    if body.is_empty() || body.chars().count() > thread::MAX_MESSAGE_CHARS {
-        return Err(AppError::BadRequest(
-            "a message needs text, at most 10,000 characters".into(),
-        ));
-    }
-    let visibility: Visibility = form
-        .visibility
-        .parse()
-        .map_err(|_| AppError::BadRequest("unknown visibility".into()))?;
-    if !thread::choosable_visibilities(relation).contains(&visibility) {
-        return Err(AppError::BadRequest("that visibility is not available to you".into()));
-    }
-    let case_state: CaseState = case.state.parse().map_err(|_| AppError::internal("unknown state"))?;
-    if !case_state.is_open() {
-        return Err(AppError::Conflict("the case is closed".into()));
-    }
-    let now = Utc::now().naive_utc();
-    // Only the mediator and the secretariat set reaction terms (at most the scheme's reaction term).
-    let asks_reaction = form.ask_reaction.is_some() && matches!(relation, Relation::Mediator | Relation::Secretariat);
-    let held = state.moderation.needs_review(&body);
-    state
-        .db
-        .run({
-            let state = state.clone();
-            move |conn| -> Result<(), AppError> {
-                let reply_due_on = if asks_reaction {
-                    Some(
-                        transition::rules_of(conn, &case)?
-                            .rules
-                            .reaction_term
-                            .add_to(now.date()),
-                    )
-                } else {
-                    None
-                };
-                thread::post(
-                    conn,
-                    &state.emails,
-                    state.settings.base_url(),
-                    NewMessage {
-                        case: &case,
-                        parties: &parties,
-                        author: &actor,
-                        body: &body,
-                        visibility,
-                        held,
-                        reply_due_on,
-                    },
-                    now,
-                )?;
-                Ok(())
-            }
-        })
-        .await?;
-    let notice = if held {
+    let actor = Actor::from(&signed_in);
+    let asks_reaction = form.ask_reaction.is_some();
+    let posted = service::post_message(
+        &page.data(),
+        actor,
+        case_id,
+        &form.body,
+        &form.visibility,
+        asks_reaction,
+    )
+    .await?;
+    let notice = if posted.held {
         "notice-message-held"
     } else {
         "notice-message-posted"
@@ -470,7 +325,7 @@ async fn extend(
     let actor = Actor::from(&signed_in);
     let state = page.data();
     let case_id = path.into_inner();
-    load_visible(&state, actor, case_id).await?;
+    service::visible_case(&state, actor, case_id).await?;
     let until = NaiveDate::parse_from_str(form.until.trim(), "%Y-%m-%d")
         .map_err(|_| AppError::BadRequest("the date must be YYYY-MM-DD".into()))?;
     let reason = form.reason.trim().to_owned();
@@ -515,99 +370,44 @@ async fn upload_document(
     path: web::Path<i64>,
     payload: Multipart,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&signed_in);
-    let state = page.data();
     let case_id = path.into_inner();
-    let (case, parties) = load_visible(&state, actor, case_id).await?;
-    let max = state.settings.upload_max_bytes;
-    let form = docs::read_multipart(payload, max + 64 * 1024)
-        .await
-        .map_err(|e| match e {
-            docs::FormError::TooLarge => AppError::PayloadTooLarge,
-            docs::FormError::Malformed => AppError::BadRequest("malformed upload".into()),
-        })?;
+    let state = page.data();
+    // Refuse strangers before reading a large body.
+    service::visible_case(&state, Actor::from(&signed_in), case_id).await?;
+    let form = read_upload_form(payload, state.settings.upload_max_bytes).await?;
     if !page.csrf_token_matches(form.field("csrf_token").unwrap_or_default()) {
         return Err(AppError::Forbidden("csrf"));
     }
-    let case_state: CaseState = case.state.parse().map_err(|_| AppError::internal("unknown state"))?;
-    if !case_state.is_open() {
-        return Err(AppError::Conflict("the case is closed".into()));
-    }
-    let relation = policy::relation(&actor, &parties);
-    let visibility: Visibility = form
-        .field("visibility")
-        .unwrap_or("everyone")
-        .parse()
-        .map_err(|_| AppError::BadRequest("unknown visibility".into()))?;
-    if !thread::choosable_visibilities(relation).contains(&visibility) {
-        return Err(AppError::BadRequest("that visibility is not available to you".into()));
-    }
-    let kind = form.field("kind").unwrap_or("other").to_owned();
-    if !DOCUMENT_KINDS.contains(&kind.as_str()) {
-        return Err(AppError::BadRequest("unknown document kind".into()));
-    }
-    let Some((_, file_name, bytes)) = form.files.into_iter().find(|(name, _, _)| name == "file") else {
-        return Err(AppError::BadRequest(docs::UploadProblem::Missing.message_key().into()));
-    };
-    let storage = state.settings.storage_dir();
-    let now = Utc::now().naive_utc();
-    state
-        .db
-        .run(move |conn| -> Result<(), AppError> {
-            let stored = docs::store(&storage, &file_name, &bytes, max).map_err(|e| match e {
-                StoreError::Problem(docs::UploadProblem::TooLarge) => AppError::PayloadTooLarge,
-                StoreError::Problem(problem) => AppError::BadRequest(problem.message_key().into()),
-                StoreError::Io(io) => AppError::internal(io),
-            })?;
-            crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
-                let id: i64 = diesel::insert_into(documents::table)
-                    .values((
-                        documents::case_id.eq(case_id),
-                        documents::uploaded_by.eq(actor.user_id),
-                        documents::kind.eq(&kind),
-                        documents::file_name.eq(&stored.file_name),
-                        documents::content_type.eq(stored.content_type),
-                        documents::size_bytes.eq(stored.size_bytes),
-                        documents::sha256.eq(&stored.sha256),
-                        documents::storage_key.eq(&stored.storage_key),
-                        documents::visibility.eq(visibility.as_str()),
-                        documents::created_at.eq(now),
-                    ))
-                    .returning(documents::id)
-                    .get_result(conn)?;
-                diesel::insert_into(case_events::table)
-                    .values((
-                        case_events::case_id.eq(case_id),
-                        case_events::at.eq(now),
-                        case_events::actor_id.eq(actor.user_id),
-                        case_events::actor_role.eq(actor.role.as_str()),
-                        case_events::kind.eq("document_uploaded"),
-                        case_events::detail.eq(
-                            json!({ "document_id": id, "sha256": stored.sha256, "visibility": visibility.as_str() })
-                                .to_string(),
-                        ),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            })
-        })
-        .await?;
+    service::add_document(&state, Actor::from(&signed_in), case_id, upload_from(form)?).await?;
     Ok(see_other(&format!(
         "/zaken/{case_id}?notice=notice-document-added#documenten"
     )))
 }
 
-pub const DOCUMENT_KINDS: [&str; 9] = [
-    "written_complaint",
-    "provider_answer",
-    "invoice",
-    "contract",
-    "defence",
-    "expert_report",
-    "compliance_evidence",
-    "correspondence",
-    "other",
-];
+/// Reads a multipart upload of at most `max` bytes of file (plus room for the other fields).
+pub async fn read_upload_form(payload: Multipart, max: usize) -> AppResult<docs::UploadForm> {
+    docs::read_multipart(payload, max + 64 * 1024)
+        .await
+        .map_err(|e| match e {
+            docs::FormError::TooLarge => AppError::PayloadTooLarge,
+            docs::FormError::Malformed => AppError::BadRequest("malformed upload".into()),
+        })
+}
+
+/// The `file`, `kind` and `visibility` fields of an upload form.
+pub fn upload_from(form: docs::UploadForm) -> AppResult<service::Upload> {
+    let kind = form.field("kind").unwrap_or("other").to_owned();
+    let visibility = form.field("visibility").unwrap_or("everyone").to_owned();
+    let Some((_, file_name, bytes)) = form.files.into_iter().find(|(name, _, _)| name == "file") else {
+        return Err(AppError::BadRequest(docs::UploadProblem::Missing.message_key().into()));
+    };
+    Ok(service::Upload {
+        file_name,
+        bytes,
+        kind,
+        visibility,
+    })
+}
 
 #[get("/zaken/{id}/documenten/{document}")]
 async fn download_document(
@@ -615,43 +415,22 @@ async fn download_document(
     page: PageContext,
     path: web::Path<(i64, i64)>,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from(&signed_in);
-    let state = page.data();
     let (case_id, document_id) = path.into_inner();
-    let (_, parties) = load_visible(&state, actor, case_id).await?;
-    let storage = state.settings.storage_dir();
-    let found = state
-        .db
-        .run(move |conn| -> Result<_, AppError> {
-            Ok(documents::table
-                .filter(documents::id.eq(document_id))
-                .filter(documents::case_id.eq(case_id))
-                .select((
-                    documents::file_name,
-                    documents::content_type,
-                    documents::storage_key,
-                    documents::visibility,
-                ))
-                .first::<(String, String, String, String)>(conn)
-                .optional()?)
-        })
-        .await?;
-    let (file_name, content_type, key, visibility) = found.ok_or(AppError::NotFound)?;
-    let visibility: Visibility = visibility.parse().unwrap_or(Visibility::MediatorOnly);
-    policy::ensure(policy::can_view(&actor, &parties, CaseResource::Document(visibility)))?;
-    let path = docs::path_for(&storage, &key).ok_or(AppError::NotFound)?;
-    let bytes = tokio::fs::read(&path).await.map_err(|e| {
-        tracing::error!(%e, key, "a stored document is missing");
-        AppError::NotFound
-    })?;
-    Ok(HttpResponse::Ok()
+    let (file_name, content_type, bytes) =
+        service::read_document(&page.data(), Actor::from(&signed_in), case_id, document_id).await?;
+    Ok(attachment(file_name, content_type, bytes))
+}
+
+/// A stored document as a download that is never cached by shared caches.
+pub fn attachment(file_name: String, content_type: String, bytes: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
         .content_type(content_type)
         .insert_header((
             header::CONTENT_DISPOSITION,
             header::ContentDisposition::attachment(file_name),
         ))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .body(bytes))
+        .body(bytes)
 }
 
 #[get("/moderatie")]
@@ -733,15 +512,15 @@ async fn moderate(
 
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
-    state: Option<String>,
-    scheme: Option<i64>,
-    overdue: Option<String>,
-    after: Option<String>,
+    pub state: Option<String>,
+    pub scheme: Option<i64>,
+    pub overdue: Option<String>,
+    pub after: Option<String>,
 }
 
 /// The list a role sees on its dashboard, with the filters it asked for; `None` when the
 /// role sees no cases at all (provider staff not yet linked to an organisation).
-fn filter_for(actor: &Actor, query: &ListQuery) -> Option<CaseFilter> {
+pub(super) fn filter_for(actor: &Actor, query: &ListQuery) -> Option<CaseFilter> {
     let mut filter = CaseFilter {
         state: query.state.clone().filter(|s| s.parse::<CaseState>().is_ok()),
         scheme_id: query.scheme,
@@ -783,7 +562,7 @@ async fn dashboard(
     let filter = filter_for(&actor, &query);
     let cursor = query.after.as_deref().and_then(DueCursor::decode);
     let all_cases = policy::can_see_all_cases(&actor);
-    let (mut items, counts, held) = page
+    let (mut items, counts, held, extension_requests) = page
         .data()
         .db
         .run(move |conn| -> Result<_, AppError> {
@@ -796,12 +575,15 @@ async fn dashboard(
             } else {
                 Vec::new()
             };
-            let held = if all_cases {
-                thread::held_messages(conn, 1)?.len()
+            let (held, extension_requests) = if all_cases {
+                (
+                    thread::held_messages(conn, 1)?.len(),
+                    super::extensions::open_count(conn)?,
+                )
             } else {
-                0
+                (0, 0)
             };
-            Ok((items, counts, held))
+            Ok((items, counts, held, extension_requests))
         })
         .await?;
     let has_more = items.len() as i64 > PAGE_SIZE;
@@ -845,6 +627,7 @@ async fn dashboard(
             "counts": counts.iter().map(|(state, n)| json!({ "state": state, "count": n })).collect::<Vec<_>>(),
             "all_cases": all_cases,
             "held_messages": held > 0,
+            "extension_requests": extension_requests,
             "is_consumer": actor.role == Role::Consumer,
             "can_export": matches!(actor.role, Role::ProviderStaff | Role::Secretariat | Role::Admin),
             "export_query": base_query.join("&"),

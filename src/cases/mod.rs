@@ -1,13 +1,16 @@
 //! Cases: the state machine (`lifecycle`, pure), mediator assignment (`assignment`,
 //! pure) and the queries that read and write cases.
 
+pub mod api;
 pub mod assignment;
 pub mod assignments;
 pub mod deadlines;
+pub mod extensions;
 pub mod handlers;
 pub mod lifecycle;
 pub mod moderation;
 pub mod queries;
+pub mod service;
 pub mod thread;
 pub mod transition;
 

@@ -5,8 +5,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::DbConnection;
-use crate::db::schema::{case_assignments, cases, providers, schemes, users};
-use crate::policy::CaseParties;
+use crate::db::schema::{case_assignments, case_events, cases, providers, schemes, users};
+use crate::policy::{Actor, CaseParties};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = cases)]
@@ -255,6 +255,31 @@ pub fn followers(conn: &mut DbConnection, parties: &CaseParties) -> QueryResult<
             users::is_org_admin,
         ))
         .load(conn)
+}
+
+/// Appends an event that does not change the case's state (a message, a document, a staffing step,
+/// an extension request). State changes write their events in `transition::apply`.
+pub fn record_event(
+    conn: &mut DbConnection,
+    case_id: i64,
+    actor: &Actor,
+    kind: &str,
+    detail: serde_json::Value,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    let id = diesel::insert_into(case_events::table)
+        .values((
+            case_events::case_id.eq(case_id),
+            case_events::at.eq(now),
+            case_events::actor_id.eq(actor.user_id),
+            case_events::actor_role.eq(actor.role.as_str()),
+            case_events::kind.eq(kind),
+            case_events::detail.eq(detail.to_string()),
+        ))
+        .returning(case_events::id)
+        .get_result::<i64>(conn)?;
+    crate::webhooks::enqueue_for_event(conn, id, now)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use serde_json::json;
 use super::queries::{CaseRow, Follower};
 use crate::accounts::Role;
 use crate::db::DbConnection;
-use crate::db::schema::{case_events, messages, users};
+use crate::db::schema::{messages, users};
 use crate::i18n::Language;
 use crate::jobs;
 use crate::mail::templates::EmailTemplates;
@@ -117,18 +117,8 @@ pub fn post(
             ))
             .returning(messages::id)
             .get_result(conn)?;
-        diesel::insert_into(case_events::table)
-            .values((
-                case_events::case_id.eq(new.case.id),
-                case_events::at.eq(now),
-                case_events::actor_id.eq(new.author.user_id),
-                case_events::actor_role.eq(new.author.role.as_str()),
-                case_events::kind.eq("message_posted"),
-                case_events::detail.eq(
-                    json!({ "message_id": id, "visibility": new.visibility.as_str(), "held": new.held }).to_string(),
-                ),
-            ))
-            .execute(conn)?;
+        let detail = json!({ "message_id": id, "visibility": new.visibility.as_str(), "held": new.held });
+        super::queries::record_event(conn, new.case.id, new.author, "message_posted", detail, now)?;
         if !new.held {
             notify_readers(
                 conn,

@@ -579,3 +579,25 @@ diesel::joinable!(webhook_endpoints -> providers (provider_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 
 diesel::allow_tables_to_appear_in_same_query!(webhook_endpoints, webhook_deliveries, providers);
+
+diesel::table! {
+    extension_requests (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        requested_by -> BigInt,
+        current_due_on -> Date,
+        requested_until -> Date,
+        reason -> Text,
+        status -> Text,
+        decided_by -> Nullable<BigInt>,
+        decided_until -> Nullable<Date>,
+        decision_reason -> Text,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(extension_requests -> cases (case_id));
+
+diesel::allow_tables_to_appear_in_same_query!(extension_requests, cases);
+diesel::allow_tables_to_appear_in_same_query!(extension_requests, users);

@@ -132,6 +132,11 @@ impl PageContext {
                 "can_manage_users": crate::policy::can_manage_users(&actor),
                 "sees_all_cases": crate::policy::can_see_all_cases(&actor),
                 "can_manage_webhooks": crate::webhooks::can_manage_webhooks(&actor),
+                "declares_conflicts": crate::policy::can_take_staffing_step(
+                    &actor,
+                    crate::policy::Relation::None,
+                    crate::policy::StaffingStep::DeclareConflicts,
+                ),
             })
         });
         let back = url_escape(&self.path);
@@ -206,6 +211,10 @@ pub fn see_other(location: &str) -> HttpResponse {
 /// An url-encoded form whose `csrf_token` field was checked against the caller's
 /// session (or anonymous cookie). Handlers receive the parsed form only if it matches.
 pub struct CsrfForm<T>(pub T);
+
+/// A form with nothing but its CSRF token (sign out, revoke, withdraw).
+#[derive(serde::Deserialize)]
+pub struct EmptyForm {}
 
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = AppError;

@@ -175,20 +175,44 @@ struct JobPayload {
     delivery_id: i64,
 }
 
+/// An event as read for a delivery: case, kind, from, to, at, detail.
+type EventRow = (i64, String, Option<String>, Option<String>, NaiveDateTime, String);
+
+/// Whether the provider may learn that the event happened: not for a message it cannot
+/// read (for the mediators only, or the consumer's) or one held for moderation.
+pub fn provider_may_know(detail: &str) -> bool {
+    let Ok(detail) = serde_json::from_str::<serde_json::Value>(detail) else {
+        return true;
+    };
+    if detail.get("held").and_then(serde_json::Value::as_bool) == Some(true) {
+        return false;
+    }
+    match detail.get("visibility").and_then(serde_json::Value::as_str) {
+        None => true,
+        Some(visibility) => matches!(
+            visibility.parse::<crate::policy::Visibility>(),
+            Ok(crate::policy::Visibility::Everyone | crate::policy::Visibility::ProviderAndMediator)
+        ),
+    }
+}
+
 /// Writes a delivery and its job for every active endpoint of the case's provider. Call it
 /// in the transaction that writes the event; it writes nothing when the provider has none.
 pub fn enqueue_for_event(conn: &mut DbConnection, event_id: i64, now: NaiveDateTime) -> QueryResult<usize> {
-    let (case_id, kind, from_state, to_state, at): (i64, String, Option<String>, Option<String>, NaiveDateTime) =
-        case_events::table
-            .find(event_id)
-            .select((
-                case_events::case_id,
-                case_events::kind,
-                case_events::from_state,
-                case_events::to_state,
-                case_events::at,
-            ))
-            .first(conn)?;
+    let (case_id, kind, from_state, to_state, at, detail): EventRow = case_events::table
+        .find(event_id)
+        .select((
+            case_events::case_id,
+            case_events::kind,
+            case_events::from_state,
+            case_events::to_state,
+            case_events::at,
+            case_events::detail,
+        ))
+        .first(conn)?;
+    if !provider_may_know(&detail) {
+        return Ok(0);
+    }
     let (provider_id, reference, state): (i64, String, String) = cases::table
         .find(case_id)
         .select((cases::provider_id, cases::reference, cases::state))
@@ -478,6 +502,28 @@ mod tests {
         mac.update(b"0.what do ya want for nothing?");
         let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(header, format!("t=0,v1={hex}"));
+    }
+
+    #[test]
+    fn the_provider_hears_only_of_events_it_may_see() {
+        assert!(provider_may_know("{}"));
+        assert!(provider_may_know(r#"{"note":"x","due_on":"2026-12-01"}"#));
+        assert!(provider_may_know(
+            r#"{"message_id":1,"visibility":"everyone","held":false}"#
+        ));
+        assert!(provider_may_know(
+            r#"{"message_id":1,"visibility":"provider_and_mediator","held":false}"#
+        ));
+        assert!(!provider_may_know(
+            r#"{"message_id":1,"visibility":"mediator_only","held":false}"#
+        ));
+        assert!(!provider_may_know(
+            r#"{"message_id":1,"visibility":"consumer_and_mediator","held":false}"#
+        ));
+        assert!(!provider_may_know(
+            r#"{"message_id":1,"visibility":"everyone","held":true}"#
+        ));
+        assert!(!provider_may_know(r#"{"visibility":"unknown"}"#));
     }
 
     #[test]

@@ -494,6 +494,42 @@ impl TestApp {
         client
     }
 
+    /// Posts a form as `client` with its session's CSRF token (read from the settings page, which
+    /// every signed-in user has), so that tests of refusals do not depend on seeing the target page.
+    pub async fn post_as(&self, client: &reqwest::Client, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let settings = client
+            .get(self.url("/settings"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = extract_csrf(&settings);
+        let mut form = vec![("csrf_token", csrf.as_str())];
+        form.extend_from_slice(fields);
+        client.post(self.url(path)).form(&form).send().await.unwrap()
+    }
+
+    /// A personal API token of `client`'s user with `scope` (`read` or `write`), made in the settings.
+    pub async fn api_token(&self, client: &reqwest::Client, scope: &str) -> String {
+        let fields = [("name", "Ticketsysteem"), ("scope", scope), ("days", "30")];
+        let page = self
+            .post_as(client, "/settings/api-tokens", &fields)
+            .await
+            .text()
+            .await
+            .unwrap();
+        let start = page.find("id=\"new-token\">").expect("the token is shown once") + "id=\"new-token\">".len();
+        page[start..].chars().take_while(|c| *c != '<').collect()
+    }
+
+    /// The page at `path` as `client` sees it: status and body.
+    pub async fn page_as(&self, client: &reqwest::Client, path: &str) -> (u16, String) {
+        let response = client.get(self.url(path)).send().await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    }
+
     /// Performs a case action through the page's form, as a user would.
     pub async fn act(&self, client: &reqwest::Client, case_id: i64, action: &str, note: &str) -> reqwest::Response {
         let response = client.get(self.url(&format!("/zaken/{case_id}"))).send().await.unwrap();

@@ -3,6 +3,8 @@
 
 mod accounts;
 mod cases;
+mod cases_api;
+mod extensions;
 mod health;
 mod helpers;
 mod invites;
@@ -10,5 +12,6 @@ mod jobs;
 mod pages;
 mod registration;
 mod registry;
+mod staffing;
 mod storage;
 mod transparency;

@@ -61,7 +61,8 @@ async fn the_diesel_schema_matches_the_migrated_database() {
             jobs,
             provider_search_terms,
             webhook_endpoints,
-            webhook_deliveries
+            webhook_deliveries,
+            extension_requests
         );
     })
     .await;

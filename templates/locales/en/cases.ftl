@@ -123,7 +123,6 @@ case-timeline = Course of the case
 message-held = awaiting the secretariat's check
 message-removed = removed by the secretariat
 message-reply-due = Reaction asked for before { $date }.
-assignment-proposed = proposed
 seat-sole_mediator = mediator
 seat-single = mediator
 seat-chair = chair

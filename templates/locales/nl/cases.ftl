@@ -123,7 +123,6 @@ case-timeline = Verloop van de zaak
 message-held = wacht op controle door het secretariaat
 message-removed = verwijderd door het secretariaat
 message-reply-due = Reactie gevraagd vóór { $date }.
-assignment-proposed = voorgesteld
 seat-sole_mediator = bemiddelaar
 seat-single = bemiddelaar
 seat-chair = voorzitter

@@ -123,7 +123,6 @@ case-timeline = Przebieg sprawy
 message-held = czeka na sprawdzenie przez sekretariat
 message-removed = usunięta przez sekretariat
 message-reply-due = Prośba o odpowiedź przed { $date }.
-assignment-proposed = zaproponowany
 seat-sole_mediator = mediator
 seat-single = mediator
 seat-chair = przewodniczący
