@@ -54,6 +54,10 @@ pub struct Settings {
     /// A word list (one per line) that holds case messages for moderation; the built-in
     /// Dutch, English and Polish list when unset.
     pub moderation_words_file: Option<PathBuf>,
+    /// Allow webhook endpoints over plain HTTP to the loopback address (tests and development only).
+    pub webhooks_allow_http_loopback: bool,
+    /// Closed cases are anonymised by the worker this many days after closing (0 switches it off).
+    pub retention_days_after_closing: i64,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -101,6 +105,8 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             demo: false,
             moderation_words_file: None,
+            webhooks_allow_http_loopback: false,
+            retention_days_after_closing: 730,
         }
     }
 }
@@ -131,6 +137,11 @@ impl Settings {
         if !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
             return Err(SettingsError::Value(
                 "base_url must start with http:// or https://".into(),
+            ));
+        }
+        if self.retention_days_after_closing < 0 {
+            return Err(SettingsError::Value(
+                "retention_days_after_closing must be 0 (off) or more".into(),
             ));
         }
         if self.session_token_minutes < 1 || self.session_max_hours < 1 {

@@ -334,19 +334,33 @@ async fn revoke_token(
     Ok(see_other("/settings/api-tokens"))
 }
 
-#[derive(Serialize)]
-struct Me {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
     id: i64,
     name: String,
     email: String,
+    /// `consumer`, `provider_staff`, `mediator`, `secretariat` or `admin`.
+    #[schema(value_type = String)]
     role: Role,
     provider_id: Option<i64>,
+    /// `read` or `write`.
+    #[schema(value_type = String)]
     scope: Scope,
 }
 
 /// `GET /api/v1/me`: who the token belongs to (a first call to check a token works).
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "accounts",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The token's user", body = Me),
+        (status = 401, description = "No valid token", content_type = "application/problem+json")
+    )
+)]
 #[get("/api/v1/me")]
-async fn me(caller: ApiCaller) -> AppResult<HttpResponse> {
+pub async fn me(caller: ApiCaller) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(Me {
         id: caller.user.id,
         name: caller.user.display_name.clone(),

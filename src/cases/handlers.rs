@@ -618,9 +618,11 @@ async fn dashboard(
         .iter()
         .map(|s| json!({ "code": s.as_str(), "selected": query.state.as_deref() == Some(s.as_str()) }))
         .collect();
+    let my_statistics = crate::statistics::handlers::dashboard_block(&page, &actor).await?;
     page.render(
         "pages/dashboard",
         json!({
+            "my_statistics": my_statistics,
             "cases": items.iter().map(list_item).collect::<Vec<_>>(),
             "next": next,
             "states": states,

@@ -267,7 +267,7 @@ pub fn record_event(
     detail: serde_json::Value,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::insert_into(case_events::table)
+    let id = diesel::insert_into(case_events::table)
         .values((
             case_events::case_id.eq(case_id),
             case_events::at.eq(now),
@@ -276,7 +276,9 @@ pub fn record_event(
             case_events::kind.eq(kind),
             case_events::detail.eq(detail.to_string()),
         ))
-        .execute(conn)?;
+        .returning(case_events::id)
+        .get_result::<i64>(conn)?;
+    crate::webhooks::enqueue_for_event(conn, id, now)?;
     Ok(())
 }
 

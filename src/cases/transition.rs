@@ -295,6 +295,7 @@ fn apply_in_transaction(
         ))
         .returning(case_events::id)
         .get_result(conn)?;
+    crate::webhooks::enqueue_for_event(conn, event_id, now)?;
 
     notify(
         conn,

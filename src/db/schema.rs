@@ -550,6 +550,42 @@ diesel::joinable!(provider_search_terms -> providers (provider_id));
 diesel::allow_tables_to_appear_in_same_query!(provider_search_terms, providers);
 
 diesel::table! {
+    webhook_endpoints (id) {
+        id -> BigInt,
+        provider_id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        active -> Bool,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        endpoint_id -> BigInt,
+        delivery_key -> Text,
+        case_event_id -> BigInt,
+        event_kind -> Text,
+        payload -> Text,
+        status -> Text,
+        attempts -> Integer,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Text,
+        created_at -> Timestamp,
+        delivered_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(webhook_endpoints -> providers (provider_id));
+diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+
+diesel::allow_tables_to_appear_in_same_query!(webhook_endpoints, webhook_deliveries, providers);
+
+diesel::table! {
     extension_requests (id) {
         id -> BigInt,
         case_id -> BigInt,

@@ -138,6 +138,15 @@ async fn execute(context: &WorkerContext, job: &ClaimedJob) -> Result<(), String
             context.mailer.send(&email, job.id).await
         }
         crate::intake::drafts::WAITING_OVER_JOB => crate::intake::drafts::run_waiting_over(context, &job.payload).await,
+        crate::webhooks::DELIVER_WEBHOOK => {
+            crate::webhooks::deliver(
+                &context.db,
+                &job.payload,
+                job.attempts,
+                context.settings.webhooks_allow_http_loopback,
+            )
+            .await
+        }
         other => Err(format!("unknown job kind {other}")),
     }
 }
@@ -149,6 +158,8 @@ pub async fn housekeeping(
 ) -> Result<crate::cases::deadlines::Report, crate::cases::transition::TransitionFailure> {
     let emails = context.emails.clone();
     let base_url = context.settings.base_url().to_owned();
+    let retention_days = context.settings.retention_days_after_closing;
+    let storage_dir = context.settings.storage_dir();
     context
         .db
         .run(move |conn| -> Result<_, crate::cases::transition::TransitionFailure> {
@@ -156,6 +167,11 @@ pub async fn housekeeping(
             crate::offers::store::expire_due(conn, &emails, &base_url, now)?;
             crate::rulings::store::remind_ruling_terms(conn, &emails, &base_url, now)?;
             crate::accounts::rate_limit::purge(conn, now)?;
+            let anonymised =
+                crate::privacy::retention::run_with_storage(conn, retention_days, now, Some(&storage_dir))?;
+            if anonymised > 0 {
+                tracing::info!(cases = anonymised, "closed cases anonymised after the retention period");
+            }
             if report != crate::cases::deadlines::Report::default() {
                 tracing::info!(
                     expired = report.expired,

@@ -12,7 +12,7 @@ use super::queries::{MembershipRow, ProviderRow, SchemeFacts};
 use super::search::split_trade_names;
 use crate::i18n::Language;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckAnswer {
     pub today: NaiveDate,
     /// The contract date asked about, if any.
@@ -22,7 +22,7 @@ pub struct CheckAnswer {
     pub more: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ProviderMatch {
     pub kvk_number: String,
     pub legal_name: String,
@@ -32,7 +32,7 @@ pub struct ProviderMatch {
     pub schemes: Vec<SchemeMatch>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SchemeMatch {
     pub code: String,
     pub name: String,
@@ -50,7 +50,7 @@ pub struct SchemeMatch {
     pub memberships: Vec<MembershipView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StandingOn {
     pub date: NaiveDate,
     /// `member`, `on_hold` or `not_member`.
@@ -60,7 +60,7 @@ pub struct StandingOn {
     pub valid_until: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MembershipView {
     pub valid_from: NaiveDate,
     pub valid_until: Option<NaiveDate>,

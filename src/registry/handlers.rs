@@ -143,15 +143,29 @@ async fn check_page(page: PageContext, query: web::Query<CheckQuery>) -> AppResu
 }
 
 /// The JSON answer: the query as read, and the check's answer.
-#[derive(Serialize)]
-struct ApiAnswer {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ApiAnswer {
     query: String,
     #[serde(flatten)]
     answer: CheckAnswer,
 }
 
+/// Is a provider affiliated with a scheme (today, and on the contract date)?
+#[utoipa::path(
+    get,
+    path = "/api/v1/registry/providers",
+    tag = "registry",
+    params(
+        ("q" = String, Query, description = "Name, trade name or KvK number; the start of a word is enough"),
+        ("date" = Option<String>, Query, description = "The contract date, YYYY-MM-DD")
+    ),
+    responses(
+        (status = 200, description = "The providers found, at most 20", body = ApiAnswer),
+        (status = 400, description = "q missing or date not a date", content_type = "application/problem+json")
+    )
+)]
 #[get("/api/v1/registry/providers")]
-async fn check_api(state: web::Data<AppState>, query: web::Query<CheckQuery>) -> AppResult<HttpResponse> {
+pub async fn check_api(state: web::Data<AppState>, query: web::Query<CheckQuery>) -> AppResult<HttpResponse> {
     let CheckQuery { q, date } = query.into_inner();
     if q.trim().is_empty() {
         return Err(AppError::BadRequest(

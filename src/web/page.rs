@@ -131,6 +131,7 @@ impl PageContext {
                 "can_use_api": crate::policy::can_use_api_tokens(&actor),
                 "can_manage_users": crate::policy::can_manage_users(&actor),
                 "sees_all_cases": crate::policy::can_see_all_cases(&actor),
+                "can_manage_webhooks": crate::webhooks::can_manage_webhooks(&actor),
                 "declares_conflicts": crate::policy::can_take_staffing_step(
                     &actor,
                     crate::policy::Relation::None,

@@ -16,3 +16,4 @@ mod registration;
 mod registry;
 mod staffing;
 mod storage;
+mod transparency;

@@ -60,6 +60,8 @@ async fn the_diesel_schema_matches_the_migrated_database() {
             audit_log,
             jobs,
             provider_search_terms,
+            webhook_endpoints,
+            webhook_deliveries,
             extension_requests
         );
     })

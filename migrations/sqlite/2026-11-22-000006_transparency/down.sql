@@ -1,0 +1,10 @@
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
+DROP INDEX cases_closed;
+DROP INDEX cases_provider_submitted;
+DROP INDEX published_rulings_provider;
+DROP INDEX published_rulings_date;
+DROP TRIGGER published_rulings_fts_update;
+DROP TRIGGER published_rulings_fts_delete;
+DROP TRIGGER published_rulings_fts_insert;
+DROP TABLE published_rulings_fts;

@@ -1,0 +1,469 @@
+//! Publication of rulings: when a ruling is issued, [`prepare_for_ruling`] writes an
+//! anonymised version for the secretariat to review (`anonymise`, pure); the secretariat
+//! edits and publishes it; the public register (`handlers`) searches the published ones
+//! with full-text search on both backends (`search` reads the query, pure).
+
+pub mod anonymise;
+pub mod handlers;
+pub mod search;
+
+use chrono::{Datelike, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use self::anonymise::KnownPersonalData;
+use self::search::{PAGE_SIZE, Search, Sort};
+use crate::accounts::Role;
+use crate::db::DbConnection;
+use crate::db::schema::{case_events, cases, messages, published_rulings, rulings, users};
+
+pub const IN_REVIEW: &str = "in_review";
+pub const PUBLISHED: &str = "published";
+pub const WITHDRAWN: &str = "withdrawn";
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublicationError {
+    #[error("no such ruling")]
+    NotFound,
+    #[error("the ruling has not been issued")]
+    NotIssued,
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl From<PublicationError> for crate::web::error::AppError {
+    fn from(e: PublicationError) -> Self {
+        use crate::web::error::AppError;
+        match e {
+            PublicationError::NotFound => AppError::NotFound,
+            PublicationError::NotIssued => AppError::Conflict("the ruling has not been issued".into()),
+            PublicationError::Query(e) => crate::db::StorageError::from(e).into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = published_rulings)]
+pub struct PublishedRuling {
+    pub id: i64,
+    pub ruling_id: i64,
+    pub scheme_id: i64,
+    pub provider_id: Option<i64>,
+    pub reference: String,
+    pub category: String,
+    pub year: i32,
+    pub outcome: String,
+    pub summary: String,
+    pub body: String,
+    pub status: String,
+    pub published_at: Option<NaiveDateTime>,
+}
+
+/// Everything the portal knows about the people in a case: the consumer's account, the
+/// provider's staff and other people who wrote in the case, and the personal details the
+/// intake recorded. The intake keeps those (address, place, phone, customer and invoice
+/// numbers, IBAN) in the `detail` of the case's first event under `"personal"`, e.g.
+/// `{"personal": {"address": "Kerkstraat 12", "place": "Zwolle", "phones": ["06-…"]}}`.
+pub fn known_personal_data(conn: &mut DbConnection, case_id: i64) -> QueryResult<KnownPersonalData> {
+    let (consumer_id,): (i64,) = cases::table.find(case_id).select((cases::consumer_id,)).first(conn)?;
+    let (name, email): (String, String) = users::table
+        .find(consumer_id)
+        .select((users::display_name, users::email))
+        .first(conn)?;
+    let mut known = KnownPersonalData {
+        consumer_names: vec![name],
+        emails: vec![email],
+        ..KnownPersonalData::default()
+    };
+    // People who acted or wrote in the case (not the consumer): staff, and their e-mail addresses.
+    let mut people: Vec<i64> = case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::actor_id.is_not_null())
+        .select(case_events::actor_id.assume_not_null())
+        .distinct()
+        .load(conn)?;
+    people.extend(
+        messages::table
+            .filter(messages::case_id.eq(case_id))
+            .select(messages::author_id)
+            .distinct()
+            .load::<i64>(conn)?,
+    );
+    people.retain(|id| *id != consumer_id);
+    let others: Vec<(String, String, String)> = users::table
+        .filter(users::id.eq_any(&people))
+        .select((users::display_name, users::email, users::role))
+        .load(conn)?;
+    for (name, email, role) in others {
+        // The panel's and secretariat's names are not personal data of the case; staff names are.
+        if role == Role::ProviderStaff.as_str() {
+            known.other_names.push(name);
+        }
+        known.emails.push(email);
+    }
+    let details: Vec<String> = case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::kind.eq_any(["imported", "submitted", "personal_data"]))
+        .select(case_events::detail)
+        .load(conn)?;
+    for detail in details {
+        if let Ok(value) = serde_json::from_str::<Value>(&detail)
+            && let Some(personal) = value.get("personal")
+        {
+            add_personal(&mut known, personal);
+        }
+    }
+    Ok(known)
+}
+
+fn add_personal(known: &mut KnownPersonalData, personal: &Value) {
+    let strings = |key: &str| -> Vec<String> {
+        match personal.get(key) {
+            Some(Value::String(s)) => vec![s.clone()],
+            Some(Value::Array(items)) => items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    known.consumer_names.extend(strings("names"));
+    known.other_names.extend(strings("other_names"));
+    known.addresses.extend(strings("address"));
+    known.addresses.extend(strings("addresses"));
+    known.places.extend(strings("place"));
+    known.emails.extend(strings("emails"));
+    known.phones.extend(strings("phone"));
+    known.phones.extend(strings("phones"));
+    known.ibans.extend(strings("iban"));
+    known.customer_numbers.extend(strings("customer_number"));
+    known.invoice_numbers.extend(strings("invoice_numbers"));
+}
+
+/// **The entry point for the ruling issuer.** Call it inside the transaction that issues
+/// the ruling (`rulings.issued_at` set): it writes the anonymised version of the ruling's
+/// summary and reasoning, with its metadata, for the secretariat's review, and returns
+/// its id. Calling it again for the same ruling returns the same row.
+pub fn prepare_for_ruling(
+    conn: &mut DbConnection,
+    ruling_id: i64,
+    now: NaiveDateTime,
+) -> Result<i64, PublicationError> {
+    crate::db::write_transaction(conn, |conn| {
+        if let Some(existing) = published_rulings::table
+            .filter(published_rulings::ruling_id.eq(ruling_id))
+            .select(published_rulings::id)
+            .first::<i64>(conn)
+            .optional()?
+        {
+            return Ok(existing);
+        }
+        let (case_id, outcome, summary, reasoning, issued_at): (i64, String, String, String, Option<NaiveDateTime>) =
+            rulings::table
+                .find(ruling_id)
+                .select((
+                    rulings::case_id,
+                    rulings::outcome,
+                    rulings::summary,
+                    rulings::reasoning,
+                    rulings::issued_at,
+                ))
+                .first(conn)
+                .optional()?
+                .ok_or(PublicationError::NotFound)?;
+        let issued_at = issued_at.ok_or(PublicationError::NotIssued)?;
+        let (reference, scheme_id, provider_id, category): (String, i64, i64, String) = cases::table
+            .find(case_id)
+            .select((cases::reference, cases::scheme_id, cases::provider_id, cases::category))
+            .first(conn)?;
+        let known = known_personal_data(conn, case_id)?;
+        // A corrected ruling is published under its own reference next to the first.
+        let taken: i64 = published_rulings::table
+            .filter(published_rulings::reference.eq(&reference))
+            .count()
+            .get_result(conn)?;
+        let reference = if taken == 0 {
+            reference
+        } else {
+            format!("{reference}-{ruling_id}")
+        };
+        let id: i64 = diesel::insert_into(published_rulings::table)
+            .values((
+                published_rulings::ruling_id.eq(ruling_id),
+                published_rulings::scheme_id.eq(scheme_id),
+                published_rulings::provider_id.eq(Some(provider_id)),
+                published_rulings::reference.eq(&reference),
+                published_rulings::category.eq(&category),
+                published_rulings::year.eq(issued_at.year()),
+                published_rulings::outcome.eq(&outcome),
+                published_rulings::summary.eq(anonymise::anonymise(&summary, &known)),
+                published_rulings::body.eq(anonymise::anonymise(&reasoning, &known)),
+                published_rulings::status.eq(IN_REVIEW),
+            ))
+            .returning(published_rulings::id)
+            .get_result(conn)?;
+        crate::audit::record(
+            conn,
+            None,
+            "published_ruling",
+            id,
+            "prepared",
+            json!({ "ruling_id": ruling_id, "case_id": case_id }),
+            now,
+        )?;
+        Ok(id)
+    })
+}
+
+pub fn find(conn: &mut DbConnection, id: i64) -> QueryResult<Option<PublishedRuling>> {
+    published_rulings::table
+        .find(id)
+        .select(PublishedRuling::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The case a published ruling belongs to.
+pub fn case_of(conn: &mut DbConnection, published_id: i64) -> QueryResult<i64> {
+    published_rulings::table
+        .inner_join(rulings::table)
+        .filter(published_rulings::id.eq(published_id))
+        .select(rulings::case_id)
+        .first(conn)
+}
+
+/// The secretariat's queue: waiting for review first, then the latest published.
+pub fn review_queue(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<PublishedRuling>> {
+    let mut waiting: Vec<PublishedRuling> = published_rulings::table
+        .filter(published_rulings::status.eq(IN_REVIEW))
+        .order(published_rulings::id)
+        .limit(limit)
+        .select(PublishedRuling::as_select())
+        .load(conn)?;
+    let recent: Vec<PublishedRuling> = published_rulings::table
+        .filter(published_rulings::status.ne(IN_REVIEW))
+        .order((published_rulings::published_at.desc(), published_rulings::id.desc()))
+        .limit(limit)
+        .select(PublishedRuling::as_select())
+        .load(conn)?;
+    waiting.extend(recent);
+    Ok(waiting)
+}
+
+/// Saves the secretariat's edit. The text passes the anonymisation again, so that a name
+/// typed back in by mistake never reaches the register; returns whether it changed anything.
+pub fn save_text(
+    conn: &mut DbConnection,
+    id: i64,
+    summary: &str,
+    body: &str,
+    actor_id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, PublicationError> {
+    crate::db::write_transaction(conn, |conn| {
+        find(conn, id)?.ok_or(PublicationError::NotFound)?;
+        let case_id = case_of(conn, id)?;
+        let known = known_personal_data(conn, case_id)?;
+        let clean_summary = anonymise::anonymise(summary, &known);
+        let clean_body = anonymise::anonymise(body, &known);
+        let changed = clean_summary != summary || clean_body != body;
+        diesel::update(published_rulings::table.find(id))
+            .set((
+                published_rulings::summary.eq(&clean_summary),
+                published_rulings::body.eq(&clean_body),
+            ))
+            .execute(conn)?;
+        crate::audit::record(
+            conn,
+            Some(actor_id),
+            "published_ruling",
+            id,
+            "edited",
+            json!({ "anonymised_again": changed }),
+            now,
+        )?;
+        Ok(changed)
+    })
+}
+
+/// Publishes (`publish = true`) or takes off the register. The first publication date stays.
+pub fn set_published(
+    conn: &mut DbConnection,
+    id: i64,
+    publish: bool,
+    actor_id: i64,
+    now: NaiveDateTime,
+) -> Result<(), PublicationError> {
+    crate::db::write_transaction(conn, |conn| {
+        let row = find(conn, id)?.ok_or(PublicationError::NotFound)?;
+        diesel::update(published_rulings::table.find(id))
+            .set((
+                published_rulings::status.eq(if publish { PUBLISHED } else { WITHDRAWN }),
+                published_rulings::published_at.eq(row.published_at.or(Some(now))),
+            ))
+            .execute(conn)?;
+        crate::audit::record(
+            conn,
+            Some(actor_id),
+            "published_ruling",
+            id,
+            if publish { "published" } else { "withdrawn" },
+            json!({}),
+            now,
+        )?;
+        Ok(())
+    })
+}
+
+/// One line of the register.
+#[derive(Debug, Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+pub struct RegisterItem {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub reference: String,
+    #[diesel(sql_type = Text)]
+    pub scheme_code: String,
+    #[diesel(sql_type = Text)]
+    pub scheme_name: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub provider_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub provider_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub category: String,
+    #[diesel(sql_type = Integer)]
+    pub year: i32,
+    #[diesel(sql_type = Text)]
+    pub outcome: String,
+    #[diesel(sql_type = Text)]
+    pub summary: String,
+    #[diesel(sql_type = Nullable<Timestamp>)]
+    pub published_at: Option<NaiveDateTime>,
+}
+
+enum Bind {
+    Text(String),
+    Int(i32),
+    Big(i64),
+}
+
+/// The register's search: published rulings only, the filters, best match or newest
+/// first, one page (and whether there is more). One statement per backend: FTS5 on SQLite,
+/// the Dutch `tsvector` with its GIN index on PostgreSQL.
+pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<(Vec<RegisterItem>, bool)> {
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    let mut binds: Vec<Bind> = Vec::new();
+    let placeholder = |binds: &mut Vec<Bind>, bind: Bind| {
+        binds.push(bind);
+        if postgres {
+            format!("${}", binds.len())
+        } else {
+            "?".to_owned()
+        }
+    };
+    let mut sql = String::from(
+        "SELECT p.id, p.reference, s.code AS scheme_code, s.name AS scheme_name, p.provider_id, \
+         pr.legal_name AS provider_name, p.category, p.year, p.outcome, p.summary, p.published_at \
+         FROM published_rulings p JOIN schemes s ON s.id = p.scheme_id \
+         LEFT JOIN providers pr ON pr.id = p.provider_id ",
+    );
+    let mut rank = None;
+    if search.has_words() {
+        if postgres {
+            let q = placeholder(&mut binds, Bind::Text(search.text.clone()));
+            sql.push_str(&format!(
+                "WHERE p.status = 'published' AND p.search_vector @@ websearch_to_tsquery('dutch', {q}) "
+            ));
+            rank = Some(format!(
+                "ts_rank(p.search_vector, websearch_to_tsquery('dutch', {q})) DESC"
+            ));
+        } else {
+            let q = placeholder(&mut binds, Bind::Text(search.fts5_match().unwrap_or_default()));
+            sql.push_str(&format!(
+                "JOIN published_rulings_fts f ON f.rowid = p.id \
+                 WHERE p.status = 'published' AND published_rulings_fts MATCH {q} "
+            ));
+            rank = Some("bm25(published_rulings_fts, 4.0, 1.0)".to_owned());
+        }
+    } else {
+        sql.push_str("WHERE p.status = 'published' ");
+    }
+    if let Some(scheme) = &search.scheme {
+        let p = placeholder(&mut binds, Bind::Text(scheme.clone()));
+        sql.push_str(&format!("AND s.code = {p} "));
+    }
+    if let Some(category) = &search.category {
+        let p = placeholder(&mut binds, Bind::Text(category.clone()));
+        sql.push_str(&format!("AND p.category = {p} "));
+    }
+    if let Some(year) = search.year {
+        let p = placeholder(&mut binds, Bind::Int(year));
+        sql.push_str(&format!("AND p.year = {p} "));
+    }
+    if let Some(outcome) = &search.outcome {
+        let p = placeholder(&mut binds, Bind::Text(outcome.clone()));
+        sql.push_str(&format!("AND p.outcome = {p} "));
+    }
+    if let Some(provider) = search.provider_id {
+        let p = placeholder(&mut binds, Bind::Big(provider));
+        sql.push_str(&format!("AND p.provider_id = {p} "));
+    }
+    sql.push_str("ORDER BY ");
+    if let (Sort::Relevance, Some(rank)) = (search.sort, &rank) {
+        sql.push_str(rank);
+        sql.push_str(", ");
+    }
+    sql.push_str("p.published_at DESC, p.id DESC ");
+    let limit = placeholder(&mut binds, Bind::Big(PAGE_SIZE + 1));
+    let offset = placeholder(&mut binds, Bind::Big(search.offset()));
+    sql.push_str(&format!("LIMIT {limit} OFFSET {offset}"));
+
+    let mut items: Vec<RegisterItem> = match conn {
+        DbConnection::Postgres(pg) => {
+            let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+            for bind in binds {
+                query = match bind {
+                    Bind::Text(v) => query.bind::<Text, _>(v),
+                    Bind::Int(v) => query.bind::<Integer, _>(v),
+                    Bind::Big(v) => query.bind::<BigInt, _>(v),
+                };
+            }
+            query.load(pg)?
+        }
+        DbConnection::Sqlite(lite) => {
+            let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+            for bind in binds {
+                query = match bind {
+                    Bind::Text(v) => query.bind::<Text, _>(v),
+                    Bind::Int(v) => query.bind::<Integer, _>(v),
+                    Bind::Big(v) => query.bind::<BigInt, _>(v),
+                };
+            }
+            query.load(lite)?
+        }
+    };
+    let more = items.len() as i64 > PAGE_SIZE;
+    items.truncate(PAGE_SIZE as usize);
+    Ok((items, more))
+}
+
+/// A published ruling with its scheme's code and name and its provider's name.
+pub type PublishedView = (PublishedRuling, String, String, Option<String>);
+
+/// A published ruling with its scheme and provider, by its reference (the stable URL).
+pub fn find_published_by_reference(conn: &mut DbConnection, reference: &str) -> QueryResult<Option<PublishedView>> {
+    use crate::db::schema::{providers, schemes};
+    published_rulings::table
+        .inner_join(schemes::table)
+        .left_join(providers::table)
+        .filter(published_rulings::reference.eq(reference))
+        .filter(published_rulings::status.eq(PUBLISHED))
+        .select((
+            PublishedRuling::as_select(),
+            schemes::code,
+            schemes::name,
+            providers::legal_name.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}

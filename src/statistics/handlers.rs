@@ -1,0 +1,307 @@
+//! Public statistics: a page per provider (`/aanbieders/{id}`) with its figures against
+//! its sector, a comparison per scheme (`/statistieken?scheme=CODE`), and the block on a
+//! provider's dashboard ([`dashboard_block`]). Charts are inline SVG (`super::svg`).
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::queries::{self, Filter};
+use super::svg::{Bar, bar_chart};
+use super::{Figures, figures, tenths_text};
+use crate::accounts::Role;
+use crate::db::DbConnection;
+use crate::db::schema::{cases, providers, schemes};
+use crate::policy::Actor;
+use crate::web::error::{AppError, AppResult};
+use crate::web::page::PageContext;
+
+pub fn routes(config: &mut web::ServiceConfig) {
+    config.service(provider_page).service(scheme_page);
+}
+
+/// The last 12 months up to `now`.
+fn window(now: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
+    (now - TimeDelta::days(365), now)
+}
+
+/// A provider's figures and its sector's (the schemes its cases of the period are in).
+pub struct Comparison {
+    pub provider: Figures,
+    pub sector: Figures,
+}
+
+pub fn compare(conn: &mut DbConnection, provider_id: i64, now: NaiveDateTime) -> QueryResult<Comparison> {
+    let (from, until) = window(now);
+    let (from_day, until_day) = days(from, until);
+    // The schemes of the provider's cases in the window; the sector's histories hold the provider's own.
+    let scheme_ids: Vec<i64> = cases::table
+        .filter(cases::provider_id.eq(provider_id))
+        .filter(cases::submitted_at.ge(from))
+        .select(cases::scheme_id)
+        .distinct()
+        .load(conn)?;
+    let mut sector = Vec::new();
+    let mut sector_ratings = Vec::new();
+    for scheme_id in scheme_ids {
+        let filter = Filter {
+            provider_id: None,
+            scheme_id: Some(scheme_id),
+            from,
+            until,
+        };
+        sector.extend(queries::histories(conn, filter)?);
+        sector_ratings.extend(queries::ratings(conn, filter)?);
+    }
+    let own: Vec<_> = sector
+        .iter()
+        .filter(|c| c.provider_id == provider_id)
+        .cloned()
+        .collect();
+    let own_ratings: Vec<i32> = sector_ratings
+        .iter()
+        .filter(|(p, _)| *p == provider_id)
+        .map(|(_, s)| *s)
+        .collect();
+    let sector_ratings: Vec<i32> = sector_ratings.into_iter().map(|(_, s)| s).collect();
+    Ok(Comparison {
+        provider: figures(&own, &own_ratings, from_day, until_day),
+        sector: figures(&sector, &sector_ratings, from_day, until_day),
+    })
+}
+
+/// The window as days for the figures: from its first day up to and including today.
+fn days(from: NaiveDateTime, until: NaiveDateTime) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    (from.date(), until.date() + TimeDelta::days(1))
+}
+
+fn figures_view(f: &Figures) -> Value {
+    json!({
+        "cases": f.cases,
+        "settled": f.settled.percent_text(),
+        "settled_of": f.settled.of,
+        "upheld": f.upheld.percent_text(),
+        "upheld_of": f.upheld.of,
+        "median_days": f.median_days_to_answer.map_or_else(|| "–".to_owned(), |d| d.to_string()),
+        "complied": f.complied.percent_text(),
+        "complied_of": f.complied.of,
+        "rating": tenths_text(f.rating_tenths),
+        "ratings": f.ratings,
+    })
+}
+
+fn percent(share: super::Share) -> f64 {
+    share.per_mille().map_or(0.0, |pm| pm as f64 / 10.0)
+}
+
+/// The charts of a comparison, with translated labels.
+fn comparison_charts(page: &PageContext, c: &Comparison, id: &str) -> Value {
+    let own = page.t("statistics-this-provider");
+    let sector = page.t("statistics-sector");
+    let pair = |label_key: &str, a: super::Share, b: super::Share| {
+        let label = page.t(label_key);
+        [
+            Bar {
+                label: format!("{label}: {own}"),
+                value: percent(a),
+                text: a.percent_text(),
+                highlight: true,
+            },
+            Bar {
+                label: format!("{label}: {sector}"),
+                value: percent(b),
+                text: b.percent_text(),
+                highlight: false,
+            },
+        ]
+    };
+    let mut shares = Vec::new();
+    shares.extend(pair("statistics-settled", c.provider.settled, c.sector.settled));
+    shares.extend(pair("statistics-upheld", c.provider.upheld, c.sector.upheld));
+    shares.extend(pair("statistics-complied", c.provider.complied, c.sector.complied));
+    let days = |f: &Figures, label: &str, highlight: bool| Bar {
+        label: label.to_owned(),
+        value: f.median_days_to_answer.unwrap_or(0) as f64,
+        text: f
+            .median_days_to_answer
+            .map_or_else(|| "–".to_owned(), |d| format!("{d} {}", page.t("statistics-days"))),
+        highlight,
+    };
+    let rating = |f: &Figures, label: &str, highlight: bool| Bar {
+        label: label.to_owned(),
+        value: f.rating_tenths.unwrap_or(0) as f64 / 10.0,
+        text: tenths_text(f.rating_tenths),
+        highlight,
+    };
+    json!({
+        "shares": bar_chart(&format!("{id}-shares"), &page.t("statistics-chart-shares"), &shares, Some(100.0)),
+        "days": bar_chart(
+            &format!("{id}-days"),
+            &page.t("statistics-median-answer"),
+            &[days(&c.provider, &own, true), days(&c.sector, &sector, false)],
+            None,
+        ),
+        "rating": bar_chart(
+            &format!("{id}-rating"),
+            &page.t("statistics-rating"),
+            &[rating(&c.provider, &own, true), rating(&c.sector, &sector, false)],
+            Some(5.0),
+        ),
+    })
+}
+
+#[get("/aanbieders/{id}")]
+async fn provider_page(page: PageContext, path: web::Path<i64>) -> AppResult<HttpResponse> {
+    let provider_id = path.into_inner();
+    let now = Utc::now().naive_utc();
+    let (name, comparison) = page
+        .data()
+        .db
+        .run(move |conn| -> AppResult<_> {
+            let name: String = providers::table
+                .find(provider_id)
+                .select(providers::legal_name)
+                .first(conn)
+                .optional()?
+                .ok_or(AppError::NotFound)?;
+            Ok((name, compare(conn, provider_id, now)?))
+        })
+        .await?;
+    page.render(
+        "pages/statistics/provider",
+        json!({
+            "provider_id": provider_id,
+            "name": name,
+            "own": figures_view(&comparison.provider),
+            "sector": figures_view(&comparison.sector),
+            "charts": comparison_charts(&page, &comparison, "provider"),
+        }),
+    )
+}
+
+/// The block on a provider's dashboard (`null` for everyone else): its figures against the sector.
+pub async fn dashboard_block(page: &PageContext, actor: &Actor) -> AppResult<Value> {
+    let Some(provider_id) = actor.provider_id.filter(|_| actor.role == Role::ProviderStaff) else {
+        return Ok(Value::Null);
+    };
+    let now = Utc::now().naive_utc();
+    let comparison = page
+        .data()
+        .db
+        .run(move |conn| -> AppResult<_> { Ok(compare(conn, provider_id, now)?) })
+        .await?;
+    Ok(json!({
+        "provider_id": provider_id,
+        "own": figures_view(&comparison.provider),
+        "sector": figures_view(&comparison.sector),
+        "charts": comparison_charts(page, &comparison, "dashboard"),
+    }))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SchemeQuery {
+    scheme: String,
+}
+
+#[get("/statistieken")]
+async fn scheme_page(page: PageContext, query: web::Query<SchemeQuery>) -> AppResult<HttpResponse> {
+    let code = query.into_inner().scheme.trim().to_ascii_uppercase();
+    let now = Utc::now().naive_utc();
+    let (from, until) = window(now);
+    let (all_schemes, chosen) = page
+        .data()
+        .db
+        .run(move |conn| -> AppResult<_> {
+            let all: Vec<(i64, String, String)> = schemes::table
+                .order(schemes::code)
+                .select((schemes::id, schemes::code, schemes::name))
+                .load(conn)?;
+            let Some((scheme_id, _, _)) = all.iter().find(|(_, c, _)| *c == code).cloned() else {
+                return Ok((all, None));
+            };
+            let filter = Filter {
+                provider_id: None,
+                scheme_id: Some(scheme_id),
+                from,
+                until,
+            };
+            let histories = queries::histories(conn, filter)?;
+            let ratings = queries::ratings(conn, filter)?;
+            let mut by_provider: BTreeMap<i64, (Vec<super::CaseHistory>, Vec<i32>)> = BTreeMap::new();
+            for case in &histories {
+                by_provider.entry(case.provider_id).or_default().0.push(case.clone());
+            }
+            for (provider, score) in ratings.iter().copied() {
+                by_provider.entry(provider).or_default().1.push(score);
+            }
+            let ids: Vec<i64> = by_provider.keys().copied().collect();
+            let names = queries::provider_names(conn, &ids)?;
+            let (from_day, until_day) = days(from, until);
+            let mut rows: Vec<(i64, String, Figures)> = by_provider
+                .into_iter()
+                .map(|(id, (cases, scores))| {
+                    let name = names.get(&id).cloned().unwrap_or_default();
+                    (id, name, figures(&cases, &scores, from_day, until_day))
+                })
+                .filter(|(_, _, f)| f.cases > 0 || f.ratings > 0)
+                .collect();
+            rows.sort_by(|a, b| b.2.cases.cmp(&a.2.cases).then_with(|| a.1.cmp(&b.1)));
+            let all_ratings: Vec<i32> = ratings.iter().map(|(_, s)| *s).collect();
+            let total = figures(&histories, &all_ratings, from_day, until_day);
+            Ok((all, Some((code.clone(), rows, total))))
+        })
+        .await?;
+    let schemes_view: Vec<Value> = all_schemes
+        .iter()
+        .map(|(_, c, n)| json!({ "code": c, "name": n, "selected": chosen.as_ref().is_some_and(|(code, _, _)| code == c) }))
+        .collect();
+    let Some((code, rows, total)) = chosen else {
+        return page.render(
+            "pages/statistics/scheme",
+            json!({ "schemes": schemes_view, "chosen": false, "rows": [], "total": null, "charts": null, "code": "" }),
+        );
+    };
+    let top: Vec<&(i64, String, Figures)> = rows.iter().take(15).collect();
+    let cases_chart = bar_chart(
+        "scheme-cases",
+        &page.t("statistics-cases"),
+        &top.iter()
+            .map(|(_, name, f)| Bar {
+                label: name.clone(),
+                value: f.cases as f64,
+                text: f.cases.to_string(),
+                highlight: false,
+            })
+            .collect::<Vec<_>>(),
+        None,
+    );
+    let upheld_chart = bar_chart(
+        "scheme-upheld",
+        &page.t("statistics-upheld"),
+        &top.iter()
+            .map(|(_, name, f)| Bar {
+                label: name.clone(),
+                value: percent(f.upheld),
+                text: f.upheld.percent_text(),
+                highlight: false,
+            })
+            .collect::<Vec<_>>(),
+        Some(100.0),
+    );
+    page.render(
+        "pages/statistics/scheme",
+        json!({
+            "schemes": schemes_view,
+            "chosen": true,
+            "code": code,
+            "rows": rows.iter().map(|(id, name, f)| json!({ "id": id, "name": name, "figures": figures_view(f) })).collect::<Vec<_>>(),
+            "total": figures_view(&total),
+            "charts": { "cases": cases_chart, "upheld": upheld_chart },
+        }),
+    )
+}

@@ -1,0 +1,161 @@
+//! Loading case histories and ratings for the statistics and the yearly report: three
+//! indexed queries (cases by provider or scheme and period, their events by case, their
+//! issued rulings by case), the figures are computed in pure code.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use super::{CaseHistory, Event};
+use crate::db::DbConnection;
+use crate::db::schema::{case_events, cases, providers, ratings, rulings};
+
+/// Which cases: of one provider, of one scheme, or all; alive during `[from, until)`
+/// (submitted before `until`, and not closed before `from`).
+#[derive(Clone, Copy, Debug)]
+pub struct Filter {
+    pub provider_id: Option<i64>,
+    pub scheme_id: Option<i64>,
+    pub from: NaiveDateTime,
+    pub until: NaiveDateTime,
+}
+
+/// Lists of ids are asked for in chunks below SQLite's bound-parameter limit.
+const CHUNK: usize = 2000;
+
+pub fn histories(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<CaseHistory>> {
+    let mut query = cases::table
+        .filter(cases::submitted_at.lt(filter.until))
+        .filter(cases::closed_at.is_null().or(cases::closed_at.ge(filter.from)))
+        .select((
+            cases::id,
+            cases::provider_id,
+            cases::scheme_id,
+            cases::category,
+            cases::submitted_at,
+        ))
+        .into_boxed();
+    if let Some(provider) = filter.provider_id {
+        query = query.filter(cases::provider_id.eq(provider));
+    }
+    if let Some(scheme) = filter.scheme_id {
+        query = query.filter(cases::scheme_id.eq(scheme));
+    }
+    let rows: Vec<(i64, i64, i64, String, NaiveDateTime)> = query.order(cases::id).load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut events: HashMap<i64, Vec<Event>> = HashMap::new();
+    let mut rulings_by_case: HashMap<i64, (String, NaiveDateTime)> = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let loaded: Vec<(i64, NaiveDateTime, String, Option<String>, String, String)> = case_events::table
+            .filter(case_events::case_id.eq_any(chunk))
+            .order((case_events::case_id, case_events::id))
+            .select((
+                case_events::case_id,
+                case_events::at,
+                case_events::kind,
+                case_events::to_state,
+                case_events::actor_role,
+                case_events::detail,
+            ))
+            .load(conn)?;
+        for (case_id, at, kind, to_state, actor_role, detail) in loaded {
+            events.entry(case_id).or_default().push(Event {
+                at,
+                kind,
+                to_state,
+                actor_role,
+                reason: reason_of(&detail),
+            });
+        }
+        let issued: Vec<(i64, String, Option<NaiveDateTime>)> = rulings::table
+            .filter(rulings::case_id.eq_any(chunk))
+            .filter(rulings::issued_at.is_not_null())
+            .order(rulings::id)
+            .select((rulings::case_id, rulings::outcome, rulings::issued_at))
+            .load(conn)?;
+        for (case_id, outcome, issued_at) in issued {
+            if let Some(issued_at) = issued_at {
+                rulings_by_case.insert(case_id, (outcome, issued_at));
+            }
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(
+            |(case_id, provider_id, scheme_id, category, submitted_at)| CaseHistory {
+                case_id,
+                provider_id,
+                scheme_id,
+                category,
+                submitted_at,
+                events: events.remove(&case_id).unwrap_or_default(),
+                ruling: rulings_by_case.remove(&case_id),
+            },
+        )
+        .collect())
+}
+
+/// The ground or reason recorded with an event: `detail.ground` (a refusal ground code),
+/// else `detail.reason`.
+pub fn reason_of(detail: &str) -> Option<String> {
+    if !detail.contains("reason") && !detail.contains("ground") {
+        return None;
+    }
+    let value: Value = serde_json::from_str(detail).ok()?;
+    ["ground", "refusal_ground", "reason"]
+        .iter()
+        .find_map(|key| value.get(*key).and_then(Value::as_str))
+        .map(|s| s.trim().chars().take(60).collect::<String>())
+        .filter(|s| !s.is_empty())
+}
+
+/// Ratings given in `[from, until)`, per provider (one provider, a scheme's, or all).
+pub fn ratings(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i64, i32)>> {
+    let mut query = ratings::table
+        .inner_join(cases::table)
+        .filter(ratings::created_at.ge(filter.from))
+        .filter(ratings::created_at.lt(filter.until))
+        .select((ratings::provider_id, ratings::score))
+        .into_boxed();
+    if let Some(provider) = filter.provider_id {
+        query = query.filter(ratings::provider_id.eq(provider));
+    }
+    if let Some(scheme) = filter.scheme_id {
+        query = query.filter(cases::scheme_id.eq(scheme));
+    }
+    query.load(conn)
+}
+
+pub fn provider_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {
+    let mut names = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
+        let rows: Vec<(i64, String)> = providers::table
+            .filter(providers::id.eq_any(chunk))
+            .select((providers::id, providers::legal_name))
+            .load(conn)?;
+        names.extend(rows);
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reason_of;
+
+    #[test]
+    fn the_ground_or_reason_is_read_from_an_events_detail() {
+        assert_eq!(
+            reason_of(r#"{"ground":"filing_limit","note":"te laat"}"#).as_deref(),
+            Some("filing_limit")
+        );
+        assert_eq!(
+            reason_of(r#"{"reason":"solved_with_provider"}"#).as_deref(),
+            Some("solved_with_provider")
+        );
+        assert_eq!(reason_of(r#"{"ground":"  "}"#), None);
+        assert_eq!(reason_of(r#"{"note":"x"}"#), None);
+        assert_eq!(reason_of("not json"), None);
+    }
+}

@@ -1,0 +1,1375 @@
+//! Publication of rulings and the public register, statistics, the yearly report, the
+//! OpenAPI document, webhooks and data protection.
+
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use geschillenportaal::db::DbConnection;
+use geschillenportaal::db::schema::{audit_log, case_events, cases, jobs, messages, rulings, users, webhook_endpoints};
+use serde_json::{Value, json};
+
+use crate::helpers::{CONSUMER, SECRETARIAT, STAFF, extract_csrf, spawn_app, spawn_app_with};
+
+const NAME: &str = "Johanna Wilhelmina Kuipers-Brouwer";
+const PHONE: &str = "06-87654321";
+const IBAN: &str = "NL91ABNA0417164300";
+const STREET: &str = "Lindenlaan 17b";
+const POSTCODE: &str = "7511 JK";
+const PLACE: &str = "Enschede";
+const CUSTOMER_NUMBER: &str = "KN-4471023";
+
+/// Plants the consumer's personal data in the case (account, intake details, text) and
+/// issues a ruling whose text repeats it; returns the ruling id.
+fn plant_and_issue(conn: &mut DbConnection, case_id: i64, now: NaiveDateTime) -> i64 {
+    let consumer: i64 = cases::table
+        .find(case_id)
+        .select(cases::consumer_id)
+        .first(conn)
+        .unwrap();
+    diesel::update(users::table.find(consumer))
+        .set(users::display_name.eq(NAME))
+        .execute(conn)
+        .unwrap();
+    diesel::insert_into(case_events::table)
+        .values((
+            case_events::case_id.eq(case_id),
+            case_events::at.eq(now),
+            case_events::actor_role.eq("system"),
+            case_events::kind.eq("personal_data"),
+            case_events::detail.eq(json!({ "personal": {
+                "address": STREET, "place": PLACE, "phone": PHONE, "iban": IBAN, "customer_number": CUSTOMER_NUMBER,
+            }})
+            .to_string()),
+        ))
+        .execute(conn)
+        .unwrap();
+    let drafted_by: i64 = users::table
+        .filter(users::email.eq(SECRETARIAT))
+        .select(users::id)
+        .first(conn)
+        .unwrap();
+    let reasoning = format!(
+        "Mevrouw {NAME}, wonend aan de {STREET}, {POSTCODE} {PLACE}, klant onder klantnummer {CUSTOMER_NUMBER}, \
+         klaagt dat haar glasvezelverbinding sinds maart elke avond wegvalt. Zij belde de storingsdienst vanaf \
+         {PHONE} en mailde vanaf {CONSUMER}. De heer Pieters van de aanbieder beloofde terugbetaling op \
+         {IBAN}. Mevrouw Kuipers-Brouwer kreeg niets. De commissie acht de klacht gegrond: de aanbieder betaalt \
+         € 240,00 terug."
+    );
+    diesel::insert_into(rulings::table)
+        .values((
+            rulings::case_id.eq(case_id),
+            rulings::status.eq("issued"),
+            rulings::outcome.eq("upheld"),
+            rulings::award_cents.eq(Some(24_000)),
+            rulings::reasoning.eq(&reasoning),
+            rulings::summary.eq(format!("{NAME} krijgt drie maanden abonnement terug wegens storingen.")),
+            rulings::language.eq("nl"),
+            rulings::drafted_by.eq(drafted_by),
+            rulings::issued_by.eq(Some(drafted_by)),
+            rulings::issued_at.eq(Some(now)),
+            rulings::created_at.eq(now),
+            rulings::updated_at.eq(now),
+        ))
+        .returning(rulings::id)
+        .get_result(conn)
+        .unwrap()
+}
+
+fn planted() -> Vec<&'static str> {
+    vec![
+        NAME,
+        "Johanna",
+        "Kuipers",
+        "Brouwer",
+        "Pieters",
+        PHONE,
+        "87654321",
+        IBAN,
+        "0417164300",
+        STREET,
+        "Lindenlaan",
+        POSTCODE,
+        PLACE,
+        CUSTOMER_NUMBER,
+        "4471023",
+        CONSUMER,
+    ]
+}
+
+#[tokio::test]
+async fn a_published_ruling_contains_none_of_the_personal_data_planted_in_the_case() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let case_id = seeded.case_id;
+    let published_id = app
+        .with_db(move |conn| {
+            let now = Utc::now().naive_utc();
+            let ruling_id = plant_and_issue(conn, case_id, now);
+            let id = geschillenportaal::publication::prepare_for_ruling(conn, ruling_id, now).unwrap();
+            // Idempotent: the issuer may call it again.
+            assert_eq!(
+                geschillenportaal::publication::prepare_for_ruling(conn, ruling_id, now).unwrap(),
+                id
+            );
+            id
+        })
+        .await;
+
+    // Nothing is public before the secretariat publishes.
+    let reference: String = app
+        .with_db(move |conn| cases::table.find(case_id).select(cases::reference).first(conn).unwrap())
+        .await;
+    assert_eq!(app.get(&format!("/uitspraken/{reference}")).await.status(), 404);
+    let listing: Value = app.get("/api/v1/rulings").await.json().await.unwrap();
+    assert_eq!(listing["rulings"].as_array().unwrap().len(), 0);
+
+    // The secretariat reviews: the queue lists it, the review page shows the placeholders.
+    let secretariat = app.client_for(SECRETARIAT).await;
+    let queue = secretariat
+        .get(app.url("/secretariaat/uitspraken"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains(&reference), "{queue}");
+    let review = secretariat
+        .get(app.url(&format!("/secretariaat/uitspraken/{published_id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains("[CONSUMENT]") && review.contains("[PLAATS]") && review.contains("[IBAN]"),
+        "{review}"
+    );
+    // The text area holds the body; take the summary and body from the database to edit.
+    let (summary, body): (String, String) = app
+        .with_db(move |conn| {
+            use geschillenportaal::db::schema::published_rulings as p;
+            p::table
+                .find(published_id)
+                .select((p::summary, p::body))
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    // An edit that types the name back in is cleaned again and not published yet.
+    let csrf = extract_csrf(&review);
+    let edited_body = format!("{body}\n\nNoot: {NAME} was telefonisch bereikbaar op {PHONE}.");
+    let response = secretariat
+        .post(app.url(&format!("/secretariaat/uitspraken/{published_id}")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("summary", summary.as_str()),
+            ("body", edited_body.as_str()),
+            ("action", "publish"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 303);
+    assert!(crate::helpers::location(&response).ends_with("notice=anonymised-again"));
+    assert_eq!(app.get(&format!("/uitspraken/{reference}")).await.status(), 404);
+    let (summary, body): (String, String) = app
+        .with_db(move |conn| {
+            use geschillenportaal::db::schema::published_rulings as p;
+            p::table
+                .find(published_id)
+                .select((p::summary, p::body))
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    let response = secretariat
+        .post(app.url(&format!("/secretariaat/uitspraken/{published_id}")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("summary", summary.as_str()),
+            ("body", body.as_str()),
+            ("action", "publish"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(crate::helpers::location(&response).ends_with("notice=published"));
+
+    // Published: the page, the register and the API carry none of the planted data.
+    let page = app.get_html(&format!("/uitspraken/{reference}")).await;
+    let register = app.get_html("/uitspraken?q=glasvezelverbinding").await;
+    let api = app
+        .get("/api/v1/rulings?q=glasvezelverbinding")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let document = app
+        .get(&format!("/api/v1/rulings/{reference}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("gegrond") && page.contains("€ 240,00"), "{page}");
+    assert!(register.contains(&reference), "the register finds it: {register}");
+    assert!(api.contains(&reference), "{api}");
+    for text in [&page, &register, &api, &document] {
+        for secret in planted() {
+            assert!(!text.contains(secret), "{secret} leaked into:\n{text}");
+            assert!(
+                !text.to_lowercase().contains(&secret.to_lowercase()),
+                "{secret} leaked (case) into:\n{text}"
+            );
+        }
+    }
+    // The register filters: the outcome and the year of the ruling; a filter that matches nothing.
+    let year = Utc::now().format("%Y").to_string();
+    let filtered = app
+        .get_html(&format!("/uitspraken?outcome=upheld&year={year}&scheme=TEL&sort=date"))
+        .await;
+    assert!(filtered.contains(&reference), "{filtered}");
+    let none = app.get_html("/uitspraken?outcome=rejected").await;
+    assert!(!none.contains(&reference));
+    let nonsense = app.get("/uitspraken?page=-4&year=abc&q=%22%29%28*").await;
+    assert_eq!(nonsense.status(), 200);
+    // Only the secretariat reaches the review pages.
+    let consumer = app.client_for(CONSUMER).await;
+    let refused = consumer.get(app.url("/secretariaat/uitspraken")).send().await.unwrap();
+    assert_eq!(refused.status(), 404);
+}
+
+/// Inserts `n` published rulings in bulk by SQL (one statement per backend).
+fn bulk_rulings(conn: &mut DbConnection, case_id: i64, n: i64, postgres: bool) {
+    let scheme_id: i64 = cases::table.find(case_id).select(cases::scheme_id).first(conn).unwrap();
+    let provider_id: i64 = cases::table
+        .find(case_id)
+        .select(cases::provider_id)
+        .first(conn)
+        .unwrap();
+    let drafted_by: i64 = users::table
+        .filter(users::email.eq(SECRETARIAT))
+        .select(users::id)
+        .first(conn)
+        .unwrap();
+    let statements: Vec<String> = if postgres {
+        vec![
+            format!(
+                "INSERT INTO rulings (case_id, status, outcome, reasoning, summary, language, drafted_by, issued_at, created_at, updated_at) \
+                 SELECT {case_id}, 'issued', CASE WHEN g % 3 = 0 THEN 'upheld' WHEN g % 3 = 1 THEN 'rejected' ELSE 'partly_upheld' END, \
+                 'tekst ' || g, 'samenvatting ' || g, 'nl', {drafted_by}, now(), now(), now() FROM generate_series(1, {n}) g"
+            ),
+            format!(
+                "INSERT INTO published_rulings (ruling_id, scheme_id, provider_id, reference, category, year, outcome, summary, body, status, published_at) \
+                 SELECT id, {scheme_id}, {provider_id}, 'BULK-' || id, CASE WHEN id % 2 = 0 THEN 'billing' ELSE 'outage_speed' END, 2020 + (id % 6)::int, outcome, \
+                 'Uitspraak over ' || CASE WHEN id % 50 = 0 THEN 'roaming in het buitenland' ELSE 'een storing van het internet' END || ' nummer ' || id, \
+                 'De consument klaagt over ' || CASE WHEN id % 1000 = 0 THEN 'afgesloten telefoonlijnen en betalingen' ELSE 'een trage verbinding die vaak wegvalt' END || '. De commissie overweegt de feiten.', \
+                 'published', now() - (id || ' minutes')::interval FROM rulings WHERE summary LIKE 'samenvatting %'"
+            ),
+            "ANALYZE".into(),
+        ]
+    } else {
+        vec![
+            format!(
+                "WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < {n}) \
+                 INSERT INTO rulings (case_id, status, outcome, reasoning, summary, language, drafted_by, issued_at, created_at, updated_at) \
+                 SELECT {case_id}, 'issued', CASE WHEN n % 3 = 0 THEN 'upheld' WHEN n % 3 = 1 THEN 'rejected' ELSE 'partly_upheld' END, \
+                 'tekst ' || n, 'samenvatting ' || n, 'nl', {drafted_by}, datetime('now'), datetime('now'), datetime('now') FROM g"
+            ),
+            format!(
+                "INSERT INTO published_rulings (ruling_id, scheme_id, provider_id, reference, category, year, outcome, summary, body, status, published_at) \
+                 SELECT id, {scheme_id}, {provider_id}, 'BULK-' || id, CASE WHEN id % 2 = 0 THEN 'billing' ELSE 'outage_speed' END, 2020 + (id % 6), outcome, \
+                 'Uitspraak over ' || CASE WHEN id % 50 = 0 THEN 'roaming in het buitenland' ELSE 'een storing van het internet' END || ' nummer ' || id, \
+                 'De consument klaagt over ' || CASE WHEN id % 1000 = 0 THEN 'afgesloten telefoonlijnen en betalingen' ELSE 'een trage verbinding die vaak wegvalt' END || '. De commissie overweegt de feiten.', \
+                 'published', datetime('now', '-' || id || ' minutes') FROM rulings WHERE summary LIKE 'samenvatting %'"
+            ),
+            "ANALYZE".into(),
+        ]
+    };
+    for statement in statements {
+        diesel::sql_query(statement).execute(conn).unwrap();
+    }
+}
+
+fn plan(conn: &mut DbConnection, postgres: bool, sql: &str) -> String {
+    if postgres {
+        #[derive(QueryableByName)]
+        struct PgPlan {
+            #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+            plan: String,
+        }
+        diesel::sql_query(format!("EXPLAIN {sql}"))
+            .load::<PgPlan>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.plan)
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        #[derive(QueryableByName)]
+        struct SqlitePlan {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            detail: String,
+        }
+        diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<SqlitePlan>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.detail)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+#[tokio::test]
+async fn the_register_searches_100000_rulings_through_its_full_text_index_quickly() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    let case_id = seeded.case_id;
+    app.with_db(move |conn| {
+        let started = std::time::Instant::now();
+        bulk_rulings(conn, case_id, 100_000, postgres);
+        eprintln!("inserted 100,000 rulings in {:?}", started.elapsed());
+        use geschillenportaal::publication::{search, search_register};
+        let run = |conn: &mut DbConnection, raw: search::RawSearch| {
+            let started = std::time::Instant::now();
+            let result = search_register(conn, &search::parse(&raw)).unwrap();
+            (result, started.elapsed())
+        };
+        let q = |q: &str| search::RawSearch { q: q.into(), ..Default::default() };
+        // A rare word: 100 rulings; Dutch stemming on PostgreSQL, word starts on SQLite.
+        let ((found, more), took) = run(conn, q("telefoonlijn"));
+        eprintln!("rare word: {took:?}");
+        assert_eq!(found.len(), 20);
+        assert!(more);
+        assert!(found.iter().all(|r| r.reference.starts_with("BULK-")));
+        assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+        // A common word with filters, by relevance and by date, and a deep page.
+        for raw in [
+            search::RawSearch { q: "roaming".into(), outcome: "upheld".into(), ..Default::default() },
+            search::RawSearch { q: "storing internet".into(), year: "2024".into(), category: "billing".into(), sort: "date".into(), ..Default::default() },
+            search::RawSearch { page: "50".into(), ..Default::default() },
+            search::RawSearch { q: "verbinding".into(), ..Default::default() },
+        ] {
+            let ((found, _), took) = run(conn, raw.clone());
+            eprintln!("{raw:?}: {} in {took:?}", found.len());
+            assert!(!found.is_empty(), "{raw:?}");
+            assert!(took < std::time::Duration::from_secs(3), "{raw:?} took {took:?}");
+        }
+        let ((found, _), _) = run(conn, search::RawSearch { q: "roaming".into(), outcome: "upheld".into(), ..Default::default() });
+        assert!(found.iter().all(|r| r.outcome == "upheld" && r.summary.contains("roaming")));
+
+        // The word search reads the full-text index, not the table.
+        let plan = if postgres {
+            plan(
+                conn,
+                true,
+                "SELECT p.id FROM published_rulings p WHERE p.status = 'published' AND p.search_vector @@ websearch_to_tsquery('dutch', 'telefoonlijnen') \
+                 ORDER BY ts_rank(p.search_vector, websearch_to_tsquery('dutch', 'telefoonlijnen')) DESC, p.published_at DESC, p.id DESC LIMIT 21",
+            )
+        } else {
+            plan(
+                conn,
+                false,
+                "SELECT p.id FROM published_rulings p JOIN published_rulings_fts f ON f.rowid = p.id WHERE p.status = 'published' AND published_rulings_fts MATCH '\"telefoonlijn\"*' ORDER BY bm25(published_rulings_fts) LIMIT 21",
+            )
+        };
+        eprintln!("{plan}");
+        if postgres {
+            assert!(plan.contains("published_rulings_search"), "{plan}");
+        } else {
+            assert!(plan.contains("VIRTUAL TABLE INDEX"), "{plan}");
+            assert!(plan.contains("SEARCH p USING INTEGER PRIMARY KEY"), "{plan}");
+        }
+        // The date order without words walks the date index.
+        let plan = plan_of_date_order(conn, postgres);
+        eprintln!("{plan}");
+        assert!(plan.contains("published_rulings_date"), "{plan}");
+    })
+    .await;
+}
+
+fn plan_of_date_order(conn: &mut DbConnection, postgres: bool) -> String {
+    plan(
+        conn,
+        postgres,
+        "SELECT p.id FROM published_rulings p WHERE p.status = 'published' ORDER BY p.published_at DESC, p.id DESC LIMIT 21",
+    )
+}
+
+/// A case imported in `state` with the given events (kind, to_state, actor_role, day, detail).
+#[expect(clippy::too_many_arguments, reason = "the facts of one test case")]
+fn case_with_events(
+    conn: &mut DbConnection,
+    scheme_id: i64,
+    rules_id: i64,
+    consumer_id: i64,
+    provider_id: i64,
+    category: &str,
+    submitted: &str,
+    events: &[(&str, &str, &str, &str, Value)],
+) -> i64 {
+    let day = |d: &str| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .unwrap()
+            .and_hms_opt(9, 0, 0)
+            .unwrap()
+    };
+    let submitted_at = day(submitted);
+    let (case_id, _) = geschillenportaal::cases::import_case(
+        conn,
+        geschillenportaal::cases::ImportedCase {
+            scheme_id,
+            reference_prefix: "TEL",
+            rules_id,
+            consumer_id,
+            provider_id,
+            category,
+            language: "nl",
+            state: "submitted",
+            state_due_on: None,
+            contract_date: None,
+            written_complaint_date: submitted_at.date() - TimeDelta::days(40),
+            written_complaint_channel: "email",
+            claim_cents: Some(10_000),
+            desired_outcome: "",
+            description: "",
+            fee_cents: 5000,
+            fee_status: "due",
+            complete_on: None,
+            outcome_due_on: None,
+            submitted_at,
+        },
+        None,
+        submitted_at,
+    )
+    .unwrap();
+    let mut last_state = "submitted".to_owned();
+    for (kind, to, role, at, detail) in events {
+        diesel::insert_into(case_events::table)
+            .values((
+                case_events::case_id.eq(case_id),
+                case_events::at.eq(day(at)),
+                case_events::actor_role.eq(*role),
+                case_events::kind.eq(*kind),
+                case_events::from_state.eq(Some(last_state.clone())),
+                case_events::to_state.eq(Some(*to)),
+                case_events::detail.eq(detail.to_string()),
+            ))
+            .execute(conn)
+            .unwrap();
+        last_state = (*to).to_owned();
+    }
+    let closed = events
+        .last()
+        .map(|e| day(e.3))
+        .filter(|_| ["refused", "withdrawn", "not_admissible", "closed"].contains(&last_state.as_str()));
+    diesel::update(cases::table.find(case_id))
+        .set((cases::state.eq(&last_state), cases::closed_at.eq(closed)))
+        .execute(conn)
+        .unwrap();
+    case_id
+}
+
+fn issue(conn: &mut DbConnection, case_id: i64, outcome: &str, at: &str) {
+    let at = NaiveDate::parse_from_str(at, "%Y-%m-%d")
+        .unwrap()
+        .and_hms_opt(9, 0, 0)
+        .unwrap();
+    let by: i64 = users::table
+        .filter(users::email.eq(SECRETARIAT))
+        .select(users::id)
+        .first(conn)
+        .unwrap();
+    diesel::insert_into(rulings::table)
+        .values((
+            rulings::case_id.eq(case_id),
+            rulings::status.eq("issued"),
+            rulings::outcome.eq(outcome),
+            rulings::reasoning.eq("…"),
+            rulings::summary.eq("…"),
+            rulings::language.eq("nl"),
+            rulings::drafted_by.eq(by),
+            rulings::issued_at.eq(Some(at)),
+            rulings::created_at.eq(at),
+            rulings::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .unwrap();
+}
+
+#[tokio::test]
+async fn the_yearly_report_matches_a_hand_counted_set_of_cases() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let seeded_id = seeded.case_id;
+    app.with_db(move |conn| {
+        let (scheme_id, rules_id, consumer_id, provider_id): (i64, i64, i64, i64) = cases::table
+            .find(seeded_id)
+            .select((
+                cases::scheme_id,
+                cases::rules_id,
+                cases::consumer_id,
+                cases::provider_id,
+            ))
+            .first(conn)
+            .unwrap();
+        // The seeded case was filed today, outside 2025. Ten more, counted by hand below.
+        let mut make = |category: &str, submitted: &str, events: &[(&str, &str, &str, &str, Value)]| {
+            case_with_events(
+                conn,
+                scheme_id,
+                rules_id,
+                consumer_id,
+                provider_id,
+                category,
+                submitted,
+                events,
+            )
+        };
+        let e = json!({});
+        make(
+            "billing",
+            "2025-01-10",
+            &[(
+                "refuse",
+                "refused",
+                "secretariat",
+                "2025-01-20",
+                json!({ "ground": "filing_limit" }),
+            )],
+        );
+        make(
+            "billing",
+            "2025-02-10",
+            &[(
+                "refuse",
+                "refused",
+                "secretariat",
+                "2025-02-20",
+                json!({ "ground": "filing_limit" }),
+            )],
+        );
+        make(
+            "outage_speed",
+            "2025-03-01",
+            &[
+                (
+                    "request_information",
+                    "information_requested",
+                    "secretariat",
+                    "2025-03-02",
+                    e.clone(),
+                ),
+                ("information_term_expired", "refused", "system", "2025-03-20", e.clone()),
+            ],
+        );
+        make(
+            "outage_speed",
+            "2025-03-05",
+            &[
+                (
+                    "accept_complete",
+                    "awaiting_defence",
+                    "secretariat",
+                    "2025-03-10",
+                    e.clone(),
+                ),
+                ("accept_settlement", "settled", "consumer", "2025-04-09", e.clone()),
+                ("close", "closed", "system", "2025-04-10", e.clone()),
+            ],
+        );
+        let ruled = make(
+            "billing",
+            "2025-04-01",
+            &[
+                (
+                    "accept_complete",
+                    "awaiting_defence",
+                    "secretariat",
+                    "2025-04-01",
+                    e.clone(),
+                ),
+                (
+                    "submit_defence",
+                    "awaiting_reply",
+                    "provider_staff",
+                    "2025-04-20",
+                    e.clone(),
+                ),
+                ("issue_ruling", "ruled", "mediator", "2025-06-10", e.clone()),
+                ("start_compliance", "in_compliance", "system", "2025-06-11", e.clone()),
+                ("confirm_compliance", "closed", "consumer", "2025-07-01", e.clone()),
+            ],
+        );
+        issue(conn, ruled, "upheld", "2025-06-10");
+        let mut make = |category: &str, submitted: &str, events: &[(&str, &str, &str, &str, Value)]| {
+            case_with_events(
+                conn,
+                scheme_id,
+                rules_id,
+                consumer_id,
+                provider_id,
+                category,
+                submitted,
+                events,
+            )
+        };
+        let rejected = make(
+            "contract_switching",
+            "2025-05-01",
+            &[
+                (
+                    "accept_complete",
+                    "awaiting_defence",
+                    "secretariat",
+                    "2025-05-01",
+                    e.clone(),
+                ),
+                ("issue_ruling", "ruled", "mediator", "2025-08-29", e.clone()),
+                ("close", "closed", "system", "2025-08-30", e.clone()),
+            ],
+        );
+        issue(conn, rejected, "rejected", "2025-08-29");
+        let mut make = |category: &str, submitted: &str, events: &[(&str, &str, &str, &str, Value)]| {
+            case_with_events(
+                conn,
+                scheme_id,
+                rules_id,
+                consumer_id,
+                provider_id,
+                category,
+                submitted,
+                events,
+            )
+        };
+        make(
+            "billing",
+            "2025-06-01",
+            &[(
+                "withdraw",
+                "withdrawn",
+                "consumer",
+                "2025-06-05",
+                json!({ "reason": "solved_with_provider" }),
+            )],
+        );
+        let unpaid = make(
+            "billing",
+            "2025-07-01",
+            &[
+                (
+                    "accept_complete",
+                    "awaiting_defence",
+                    "secretariat",
+                    "2025-07-01",
+                    e.clone(),
+                ),
+                ("issue_ruling", "ruled", "mediator", "2025-09-09", e.clone()),
+                ("start_compliance", "in_compliance", "system", "2025-09-10", e.clone()),
+                (
+                    "compliance_term_expired",
+                    "guarantee_claim",
+                    "system",
+                    "2025-10-10",
+                    e.clone(),
+                ),
+            ],
+        );
+        issue(conn, unpaid, "partly_upheld", "2025-09-09");
+        let mut make = |category: &str, submitted: &str, events: &[(&str, &str, &str, &str, Value)]| {
+            case_with_events(
+                conn,
+                scheme_id,
+                rules_id,
+                consumer_id,
+                provider_id,
+                category,
+                submitted,
+                events,
+            )
+        };
+        // Filed in 2024, not admissible in 2025; filed in 2025, refused in 2026; still running.
+        make(
+            "privacy",
+            "2024-11-01",
+            &[
+                (
+                    "accept_complete",
+                    "awaiting_defence",
+                    "secretariat",
+                    "2024-11-02",
+                    e.clone(),
+                ),
+                (
+                    "declare_not_admissible",
+                    "not_admissible",
+                    "mediator",
+                    "2025-01-15",
+                    e.clone(),
+                ),
+            ],
+        );
+        make(
+            "billing",
+            "2025-12-28",
+            &[(
+                "refuse",
+                "refused",
+                "secretariat",
+                "2026-01-05",
+                json!({ "ground": "filing_limit" }),
+            )],
+        );
+        make("billing", "2025-12-30", &[]);
+    })
+    .await;
+
+    let secretariat = app.client_for(SECRETARIAT).await;
+    let page = secretariat
+        .get(app.url("/secretariaat/jaarverslag?scheme=TEL&year=2025"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("<svg"), "charts are on the page");
+    let csv = secretariat
+        .get(app.url("/secretariaat/jaarverslag.csv?scheme=TEL&from=2025-01-01&until=2026-01-01"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Received in 2025: ten (not the 2024 one, not the seeded one of today); seven about billing.
+    for expected in [
+        "received;total;10;;",
+        "received_by_category;billing;7;10;70,0",
+        "received_by_category;outage_speed;2;10;20,0",
+        "received_by_category;contract_switching;1;10;10,0",
+        // Refusals in 2025: two out of time, one information not given (the 2026 one not).
+        "refused;total;3;10;30,0",
+        "refused_by_ground;filing_limit;2;3;66,7",
+        "refused_by_ground;information_not_provided;1;3;33,3",
+        // Ended in 2025: 3 refused, settled, 3 ruled, withdrawn, not admissible = 9; 2 discontinued.
+        "ended;total;9;;",
+        "discontinued;total;2;9;22,2",
+        "discontinued_by_reason;not_admissible;1;2;50,0",
+        "discontinued_by_reason;solved_with_provider;1;2;50,0",
+        "outcome;partly_upheld;1;;",
+        "outcome;rejected;1;;",
+        "outcome;settled;1;;",
+        "outcome;upheld;1;;",
+        // Durations 30, 70, 120, 70 days: mean 72,5, median 70.
+        "duration_days;cases;4;;",
+        "duration_days;average_tenths;725;;",
+        "duration_days;median;70;;",
+        "complied;total;1;2;50,0",
+    ] {
+        assert!(csv.contains(&format!("{expected}\n")), "{expected} missing in:\n{csv}");
+    }
+    // Without a scheme the page offers the choice; a period that is not one is refused.
+    let choose = secretariat
+        .get(app.url("/secretariaat/jaarverslag"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(choose.status(), 200);
+    assert!(choose.text().await.unwrap().contains("name=\"scheme\""));
+    let bad = secretariat
+        .get(app.url("/secretariaat/jaarverslag?scheme=TEL&year=twintig"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    app.with_db(|conn| {
+        diesel::update(users::table.filter(users::email.eq(SECRETARIAT)))
+            .set(users::language.eq("pl"))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let polish = secretariat
+        .get(app.url("/secretariaat/jaarverslag?scheme=TEL&year=2025"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(polish.status(), 200);
+    assert!(polish.text().await.unwrap().contains("Roczne sprawozdanie"));
+    // Only the secretariat sees the report.
+    let staff = app.client_for(STAFF).await;
+    assert_eq!(
+        staff
+            .get(app.url("/secretariaat/jaarverslag?scheme=TEL"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // The provider's public page and the scheme comparison show the figures with charts.
+    let provider_id: i64 = app
+        .with_db(move |conn| {
+            cases::table
+                .find(seeded_id)
+                .select(cases::provider_id)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    let public = app.get_html(&format!("/aanbieders/{provider_id}")).await;
+    assert!(
+        public.contains("Glasvezel Aanbieder B.V.") && public.contains("<svg"),
+        "{public}"
+    );
+    assert_eq!(app.get("/statistieken").await.status(), 200);
+    assert_eq!(app.get("/aanbieders/999999").await.status(), 404);
+    let comparison = app.get_html("/statistieken?scheme=TEL").await;
+    assert!(
+        comparison.contains("Glasvezel Aanbieder B.V.") && comparison.contains("<svg"),
+        "{comparison}"
+    );
+    let dashboard = staff
+        .get(app.url("/dashboard"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        dashboard.contains("my-statistics-heading"),
+        "the provider sees its figures: {dashboard}"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot_and_is_served() {
+    let app = spawn_app().await;
+    let generated = geschillenportaal::openapi::document();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/openapi.json");
+    if std::env::var("UPDATE_SNAPSHOTS").is_ok() {
+        std::fs::write(&path, format!("{generated}\n")).unwrap();
+    }
+    let snapshot = std::fs::read_to_string(&path).expect("docs/openapi.json exists (UPDATE_SNAPSHOTS=1 writes it)");
+    assert_eq!(
+        snapshot.trim_end(),
+        generated,
+        "the API changed: review it and run the test with UPDATE_SNAPSHOTS=1"
+    );
+    let served = app.get("/api/v1/openapi.json").await.text().await.unwrap();
+    assert_eq!(served, generated);
+    let document: Value = serde_json::from_str(&served).unwrap();
+    for path in [
+        "/api/v1/me",
+        "/api/v1/registry/providers",
+        "/api/v1/rulings",
+        "/api/v1/rulings/{reference}",
+    ] {
+        assert!(document["paths"][path].is_object(), "{path}");
+    }
+    let docs = app.get_html("/api/v1/docs").await;
+    assert!(docs.contains("/api/v1/rulings") && !docs.contains("<script"));
+}
+
+/// A received request: its headers (lower-case names) and its body.
+type Request = (Vec<(String, String)>, String);
+
+/// A tiny HTTP receiver on loopback: answers 200 and keeps every request (headers, body).
+struct Receiver {
+    requests: std::sync::Arc<std::sync::Mutex<Vec<Request>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Receiver {
+    async fn start(port: u16) -> Self {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = requests.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let kept = kept.clone();
+                tokio::spawn(async move {
+                    let mut reader = BufReader::new(stream);
+                    loop {
+                        let mut headers = Vec::new();
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                            return;
+                        }
+                        loop {
+                            let mut header = String::new();
+                            reader.read_line(&mut header).await.unwrap();
+                            let header = header.trim_end().to_owned();
+                            if header.is_empty() {
+                                break;
+                            }
+                            if let Some((k, v)) = header.split_once(':') {
+                                headers.push((k.trim().to_lowercase(), v.trim().to_owned()));
+                            }
+                        }
+                        let length: usize = headers
+                            .iter()
+                            .find(|(k, _)| k == "content-length")
+                            .map(|(_, v)| v.parse().unwrap())
+                            .unwrap_or(0);
+                        let mut body = vec![0u8; length];
+                        reader.read_exact(&mut body).await.unwrap();
+                        kept.lock().unwrap().push((headers, String::from_utf8(body).unwrap()));
+                        reader
+                            .get_mut()
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                            .await
+                            .unwrap();
+                    }
+                });
+            }
+        });
+        Self { requests, task }
+    }
+}
+
+#[tokio::test]
+async fn a_webhook_receiver_gets_every_event_once_signed_also_after_being_down() {
+    let app = spawn_app_with(|s| s.webhooks_allow_http_loopback = true).await;
+    let seeded = app.seed_case().await;
+    let case_id = seeded.case_id;
+    app.with_db(|conn| {
+        diesel::update(users::table.filter(users::email.eq(STAFF)))
+            .set(users::is_org_admin.eq(true))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    // Another provider's endpoint must never hear of this case.
+    app.with_db(|conn| {
+        let (other_staff, other_provider): (i64, Option<i64>) = users::table
+            .filter(users::email.eq(crate::helpers::OTHER_STAFF))
+            .select((users::id, users::provider_id))
+            .first(conn)
+            .unwrap();
+        geschillenportaal::webhooks::create_endpoint(
+            conn,
+            other_provider.unwrap(),
+            "http://127.0.0.1:9/elsewhere",
+            other_staff,
+            Utc::now().naive_utc(),
+        )
+        .unwrap();
+    })
+    .await;
+    let port = crate::helpers::free_port();
+    let staff = app.client_for(STAFF).await;
+
+    // An address that is not https is refused with a message next to the field.
+    let page = staff
+        .get(app.url("/settings/webhooks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = extract_csrf(&page);
+    let refused = staff
+        .post(app.url("/settings/webhooks"))
+        .form(&[("csrf_token", csrf.as_str()), ("url", "http://hooks.example.nl/x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("https://"));
+    let url = format!("http://127.0.0.1:{port}/hook");
+    let added = staff
+        .post(app.url("/settings/webhooks"))
+        .form(&[("csrf_token", csrf.as_str()), ("url", url.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), 303);
+    let secret: String = app
+        .with_db(|conn| {
+            webhook_endpoints::table
+                .filter(webhook_endpoints::url.like("%/hook"))
+                .select(webhook_endpoints::secret)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert!(
+        staff
+            .get(app.url("/settings/webhooks"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains(&secret)
+    );
+    // Another provider's staff cannot see the settings; nor can a consumer.
+    let consumer = app.client_for(CONSUMER).await;
+    assert_eq!(
+        consumer
+            .get(app.url("/settings/webhooks"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // The receiver is down: the first event's delivery fails and waits for a retry.
+    let secretariat = app.client_for(SECRETARIAT).await;
+    assert_eq!(
+        app.act(&secretariat, case_id, "accept_complete", "").await.status(),
+        303
+    );
+    app.deliver_emails().await;
+    let status: (String, i32) = app
+        .with_db(|conn| {
+            use geschillenportaal::db::schema::webhook_deliveries as d;
+            d::table.select((d::status, d::attempts)).first(conn).unwrap()
+        })
+        .await;
+    assert_eq!(status, ("retrying".to_owned(), 1));
+    let settings = staff
+        .get(app.url("/settings/webhooks"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(settings.contains("opnieuw proberen"), "{settings}");
+
+    // It comes back; a second event happens; the retry becomes due (time passes).
+    let receiver = Receiver::start(port).await;
+    let state: String = app
+        .with_db(move |conn| cases::table.find(case_id).select(cases::state).first(conn).unwrap())
+        .await;
+    assert_eq!(state, "awaiting_fee");
+    assert_eq!(
+        app.act(&secretariat, case_id, "record_fee_paid", "").await.status(),
+        303
+    );
+    app.with_db(|conn| {
+        diesel::update(jobs::table)
+            .set(jobs::run_at.eq(Utc::now().naive_utc() - TimeDelta::seconds(1)))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    app.deliver_emails().await;
+    app.deliver_emails().await;
+
+    let received = receiver.requests.lock().unwrap().clone();
+    receiver.task.abort();
+    let event_ids: Vec<i64> = app
+        .with_db(move |conn| {
+            case_events::table
+                .filter(case_events::case_id.eq(case_id))
+                .filter(case_events::kind.ne("imported"))
+                .order(case_events::id)
+                .select(case_events::id)
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(event_ids.len(), 2);
+    assert_eq!(received.len(), 2, "every event once: {received:?}");
+    let mut seen_events = Vec::new();
+    let mut seen_deliveries = Vec::new();
+    for (headers, body) in &received {
+        let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).unwrap();
+        assert!(
+            geschillenportaal::webhooks::verify(&secret, &header("x-portal-signature"), body),
+            "signature"
+        );
+        assert!(!geschillenportaal::webhooks::verify(
+            "whsec_wrong",
+            &header("x-portal-signature"),
+            body
+        ));
+        let payload: Value = serde_json::from_str(body).unwrap();
+        assert_eq!(payload["delivery_id"], header("x-portal-delivery"));
+        assert_eq!(payload["case"]["id"], case_id);
+        assert_eq!(payload["event"]["kind"], header("x-portal-event"));
+        seen_events.push(payload["event"]["id"].as_i64().unwrap());
+        seen_deliveries.push(header("x-portal-delivery"));
+    }
+    seen_events.sort_unstable();
+    assert_eq!(seen_events, event_ids);
+    seen_deliveries.dedup();
+    assert_eq!(seen_deliveries.len(), 2);
+    let statuses: Vec<String> = app
+        .with_db(|conn| {
+            use geschillenportaal::db::schema::webhook_deliveries as d;
+            d::table.select(d::status).load(conn).unwrap()
+        })
+        .await;
+    assert_eq!(statuses, ["delivered", "delivered"]);
+    let remaining: i64 = app
+        .with_db(|conn| {
+            jobs::table
+                .filter(jobs::kind.eq("deliver_webhook"))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(remaining, 0, "no delivery is left to be sent twice");
+}
+
+#[tokio::test]
+async fn a_consumer_downloads_all_their_data_and_closed_cases_are_anonymised_after_the_retention_period() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let case_id = seeded.case_id;
+    let consumer = app.client_for(CONSUMER).await;
+    let settings = consumer
+        .get(app.url("/settings"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(settings.contains("/settings/mijn-gegevens.json"));
+    app.with_db(move |conn| {
+        let now = Utc::now().naive_utc();
+        let (consumer_id,): (i64,) = cases::table
+            .find(case_id)
+            .select((cases::consumer_id,))
+            .first(conn)
+            .unwrap();
+        let mediator: i64 = users::table
+            .filter(users::email.eq(crate::helpers::MEDIATOR))
+            .select(users::id)
+            .first(conn)
+            .unwrap();
+        for (author, body, visibility) in [
+            (
+                consumer_id,
+                format!("Bel mij op {PHONE}, ik woon aan de {STREET}."),
+                "everyone",
+            ),
+            (
+                mediator,
+                "Interne notitie van de commissie.".to_owned(),
+                "mediator_only",
+            ),
+        ] {
+            diesel::insert_into(messages::table)
+                .values((
+                    messages::case_id.eq(case_id),
+                    messages::author_id.eq(author),
+                    messages::body.eq(body),
+                    messages::visibility.eq(visibility),
+                    messages::moderation.eq("visible"),
+                    messages::created_at.eq(now),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+        diesel::update(cases::table.find(case_id))
+            .set(cases::description.eq(format!("Mijn IBAN is {IBAN}; mail {CONSUMER}.")))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+
+    let export = consumer
+        .get(app.url("/settings/mijn-gegevens.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(export.status(), 200);
+    assert!(
+        export.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("attachment")
+    );
+    let export: Value = export.json().await.unwrap();
+    assert_eq!(export["account"]["email"], CONSUMER);
+    let case = &export["cases"][0];
+    assert!(case["reference"].as_str().unwrap().starts_with("TEL-"));
+    assert!(case["description"].as_str().unwrap().contains(IBAN));
+    let bodies: Vec<&str> = case["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies.len(),
+        1,
+        "the mediator-only note is not the consumer's to see: {bodies:?}"
+    );
+    assert!(bodies[0].contains(PHONE));
+    assert_eq!(
+        app.get("/settings/mijn-gegevens.json").await.status(),
+        303,
+        "signed out: to the sign-in page"
+    );
+
+    // Closed three years ago: the worker's housekeeping anonymises it (default: 2 years).
+    app.with_db(move |conn| {
+        diesel::update(cases::table.find(case_id))
+            .set((
+                cases::state.eq("closed"),
+                cases::closed_at.eq(Some(Utc::now().naive_utc() - TimeDelta::days(3 * 365))),
+            ))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let context = app.worker_context();
+    geschillenportaal::jobs::worker::housekeeping(&context, Utc::now().naive_utc())
+        .await
+        .unwrap();
+    let (description, claim, category, anonymised_at): (String, Option<i64>, String, Option<NaiveDateTime>) = app
+        .with_db(move |conn| {
+            cases::table
+                .find(case_id)
+                .select((
+                    cases::description,
+                    cases::claim_cents,
+                    cases::category,
+                    cases::anonymised_at,
+                ))
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    assert!(anonymised_at.is_some());
+    assert!(
+        !description.contains(IBAN) && !description.contains(CONSUMER),
+        "{description}"
+    );
+    assert_eq!(
+        (claim, category.as_str()),
+        (Some(24_000), "outage_speed"),
+        "the figures stay"
+    );
+    let bodies: Vec<String> = app
+        .with_db(move |conn| {
+            messages::table
+                .filter(messages::case_id.eq(case_id))
+                .select(messages::body)
+                .load(conn)
+                .unwrap()
+        })
+        .await;
+    assert!(
+        bodies.iter().all(|b| !b.contains(PHONE) && !b.contains("Lindenlaan")),
+        "{bodies:?}"
+    );
+    let audited: i64 = app
+        .with_db(move |conn| {
+            audit_log::table
+                .filter(audit_log::entity.eq("case"))
+                .filter(audit_log::entity_id.eq(case_id))
+                .filter(audit_log::action.eq("anonymised"))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(audited, 1);
+    // A second run does nothing more.
+    geschillenportaal::jobs::worker::housekeeping(&context, Utc::now().naive_utc())
+        .await
+        .unwrap();
+    let audited_again: i64 = app
+        .with_db(move |conn| {
+            audit_log::table
+                .filter(audit_log::action.eq("anonymised"))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(audited_again, 1);
+}
+
+#[tokio::test]
+async fn the_statistics_and_the_report_stay_fast_with_20000_cases_and_100000_events() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let case_id = seeded.case_id;
+    let postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    app.with_db(move |conn| {
+        // 20,000 copies of the seeded case over the last year, each with five events.
+        let (series, number, day) = if postgres {
+            ("generate_series(1, 20000) g(n)", "n::text", "now() - (n % 360 || ' days')::interval")
+        } else {
+            (
+                "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 20000) SELECT n FROM s) g",
+                "n",
+                "datetime('now', '-' || (n % 360) || ' days')",
+            )
+        };
+        let statements = [
+            format!(
+                "INSERT INTO cases (reference, scheme_id, rules_id, consumer_id, provider_id, category, language, state, \
+                 state_entered_at, written_complaint_date, written_complaint_channel, desired_outcome, description, fee_cents, \
+                 fee_status, submitted_at, updated_at) \
+                 SELECT 'BULK-' || {number}, c.scheme_id, c.rules_id, c.consumer_id, c.provider_id, c.category, 'nl', 'closed', \
+                 {day}, c.written_complaint_date, 'email', '', '', 5000, 'paid', {day}, {day} FROM {series}, cases c WHERE c.id = {case_id}"
+            ),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'secretariat', 'accept_complete', 'submitted', 'awaiting_defence', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'provider_staff', 'submit_defence', 'awaiting_defence', 'awaiting_reply', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'consumer', 'accept_settlement', 'awaiting_reply', 'settled', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'system', 'start_compliance', 'settled', 'in_compliance', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "INSERT INTO case_events (case_id, at, actor_role, kind, from_state, to_state, detail) \
+             SELECT id, submitted_at, 'consumer', 'confirm_compliance', 'in_compliance', 'closed', '{}' FROM cases WHERE reference LIKE 'BULK-%'"
+                .into(),
+            "ANALYZE".into(),
+        ];
+        for statement in statements {
+            diesel::sql_query(statement).execute(conn).unwrap();
+        }
+        let provider_id: i64 = cases::table.find(case_id).select(cases::provider_id).first(conn).unwrap();
+        let now = Utc::now().naive_utc();
+        let started = std::time::Instant::now();
+        let comparison = geschillenportaal::statistics::handlers::compare(conn, provider_id, now).unwrap();
+        let took = started.elapsed();
+        eprintln!("provider against sector, 20,000 cases: {took:?}; {:?}", comparison.provider);
+        assert!(comparison.provider.cases >= 20_000);
+        assert_eq!(comparison.provider.settled.count, 20_000);
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+
+        let scheme_id: i64 = cases::table.find(case_id).select(cases::scheme_id).first(conn).unwrap();
+        let started = std::time::Instant::now();
+        let histories = geschillenportaal::statistics::queries::histories(
+            conn,
+            geschillenportaal::statistics::queries::Filter {
+                provider_id: None,
+                scheme_id: Some(scheme_id),
+                from: now - TimeDelta::days(366),
+                until: now + TimeDelta::days(1),
+            },
+        )
+        .unwrap();
+        let report = geschillenportaal::report::compute(&histories, (now - TimeDelta::days(366)).date(), (now + TimeDelta::days(1)).date());
+        let took = started.elapsed();
+        eprintln!("report over a year of 20,000 cases: {took:?}");
+        assert_eq!(report.complied.count, 20_000);
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    })
+    .await;
+}
