@@ -10,4 +10,5 @@ mod jobs;
 mod pages;
 mod registration;
 mod registry;
+mod security;
 mod storage;
