@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cases;
+mod faults;
 mod health;
 mod helpers;
 mod invites;
