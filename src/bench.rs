@@ -61,7 +61,11 @@ macro_rules! on_backend {
 /// The big providers (a few telecom companies) get a fifth of all cases; the rest are spread evenly.
 fn provider_of_case(case: usize, size: &BenchSize) -> usize {
     let big = 5.min(size.providers);
-    if case % 5 == 0 { case / 5 % big } else { case % size.providers }
+    if case.is_multiple_of(5) {
+        case / 5 % big
+    } else {
+        case % size.providers
+    }
 }
 
 pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Result<BenchReport, BenchError> {
@@ -94,7 +98,11 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         let mut ids = Vec::with_capacity(size.providers);
         for p in 0..size.providers {
             let kvk = format!("{:08}", 30_000_000 + p);
-            let name = format!("{} {} B.V.", ["Glasvezel", "Kabel", "Mobiel", "Hosting", "Web"][p % 5], p + 1);
+            let name = format!(
+                "{} {} B.V.",
+                ["Glasvezel", "Kabel", "Mobiel", "Hosting", "Web"][p % 5],
+                p + 1
+            );
             let id = registry::create_provider(
                 conn,
                 NewProvider {
@@ -171,7 +179,9 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
             None,
         ));
         for chunk in rows.chunks(BATCH) {
-            on_backend!(&mut *conn, |c| diesel::insert_into(users::table).values(chunk).execute(c))?;
+            on_backend!(&mut *conn, |c| diesel::insert_into(users::table)
+                .values(chunk)
+                .execute(c))?;
         }
         Ok::<_, diesel::result::Error>(())
     })?;
@@ -194,7 +204,9 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
                 .map(|i| {
                     let state = state_of_case(i);
                     let submitted = now - TimeDelta::days((i % 400) as i64) - TimeDelta::minutes(i as i64 % 1440);
-                    let due = state.is_open().then(|| now.date() + TimeDelta::days((i % 60) as i64 - 15));
+                    let due = state
+                        .is_open()
+                        .then(|| now.date() + TimeDelta::days((i % 60) as i64 - 15));
                     (
                         cases::reference.eq(format!("TEL-{year}-{:06}", i + 1)),
                         cases::scheme_id.eq(scheme_id),
@@ -223,7 +235,9 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
                 })
                 .collect();
             for chunk in rows.chunks(BATCH / 2) {
-                on_backend!(&mut *conn, |c| diesel::insert_into(cases::table).values(chunk).execute(c))?;
+                on_backend!(&mut *conn, |c| diesel::insert_into(cases::table)
+                    .values(chunk)
+                    .execute(c))?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;
@@ -270,7 +284,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
                     let case = m % case_ids.len();
                     let consumer = consumer_ids[case % consumer_ids.len()];
                     let staff = staff_ids[provider_of_case(case, &size)];
-                    let by_consumer = (m / case_ids.len()) % 2 == 0;
+                    let by_consumer = (m / case_ids.len()).is_multiple_of(2);
                     (
                         messages::case_id.eq(case_ids[case]),
                         messages::author_id.eq(if by_consumer { consumer } else { staff }),
