@@ -9,9 +9,9 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-/// `PORTAL_BROWSER_TESTS=required` (set by `.ci/run`): a missing browser or axe-core fails the run.
+/// `BROWSER_TESTS=required` (set by `.ci/run`): a missing browser or axe-core fails the run.
 fn required() -> bool {
-    std::env::var("PORTAL_BROWSER_TESTS").is_ok_and(|v| v == "required")
+    std::env::var("BROWSER_TESTS").is_ok_and(|v| v == "required")
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
@@ -76,7 +76,7 @@ impl Browser {
         else {
             assert!(
                 !required(),
-                "PORTAL_BROWSER_TESTS=required but chromedriver is not installed"
+                "BROWSER_TESTS=required but chromedriver is not installed"
             );
             eprintln!("skipped {journey}: no chromedriver on the PATH (apt install chromium chromium-driver)");
             return None;
@@ -84,7 +84,7 @@ impl Browser {
         let axe = axe_source();
         assert!(
             axe.is_some() || !required(),
-            "PORTAL_BROWSER_TESTS=required but axe-core is not installed (see docs/TESTING.md)"
+            "BROWSER_TESTS=required but axe-core is not installed (see docs/TESTING.md)"
         );
         if axe.is_none() {
             eprintln!("{journey}: axe-core not found; only the built-in accessibility checks run");

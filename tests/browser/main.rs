@@ -5,7 +5,7 @@
 //!
 //! Without chromedriver on the PATH (or in `CHROMEDRIVER`), the journeys are skipped with a message,
 //! so a plain `cargo test` works on a machine without Chromium. `.ci/run` installs Chromium,
-//! chromedriver and axe-core and sets `PORTAL_BROWSER_TESTS=required`, which turns a missing
+//! chromedriver and axe-core and sets `BROWSER_TESTS=required`, which turns a missing
 //! browser or a missing axe-core into a failure. See docs/TESTING.md.
 
 #[allow(dead_code)]
