@@ -9,6 +9,7 @@ mod helpers;
 mod invites;
 mod jobs;
 mod pages;
+mod queues;
 mod registration;
 mod registry;
 mod security;

@@ -74,10 +74,7 @@ impl Browser {
             .map(PathBuf::from)
             .or_else(|| find_on_path("chromedriver"))
         else {
-            assert!(
-                !required(),
-                "BROWSER_TESTS=required but chromedriver is not installed"
-            );
+            assert!(!required(), "BROWSER_TESTS=required but chromedriver is not installed");
             eprintln!("skipped {journey}: no chromedriver on the PATH (apt install chromium chromium-driver)");
             return None;
         };
