@@ -33,6 +33,21 @@ pub enum Command {
     /// Administrative tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Fill an empty database with a large generated dataset for the load benchmark
+    /// (docs/PERFORMANCE.md); every account's password is printed at the end.
+    BenchData(BenchDataArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchDataArgs {
+    #[arg(long, default_value_t = 2_000)]
+    pub providers: usize,
+    #[arg(long, default_value_t = 20_000)]
+    pub consumers: usize,
+    #[arg(long, default_value_t = 100_000)]
+    pub cases: usize,
+    #[arg(long, default_value_t = 1_000_000)]
+    pub messages: usize,
 }
 
 #[derive(Debug, Default, Args)]
@@ -78,6 +93,8 @@ pub enum CliError {
     Account(#[from] accounts::AccountError),
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Bench(#[from] crate::bench::BenchError),
 }
 
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -110,6 +127,31 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             .await
             .expect("demo task")?;
             demo::print_report(report.as_ref());
+        }
+        Command::BenchData(args) => {
+            let db = Database::new(&settings.database_url, 2)?;
+            let size = crate::bench::BenchSize {
+                providers: args.providers.max(1),
+                consumers: args.consumers.max(1),
+                cases: args.cases.max(1),
+                messages: args.messages,
+            };
+            let started = std::time::Instant::now();
+            let report = tokio::task::spawn_blocking(move || -> Result<_, CliError> {
+                db.migrate()?;
+                Ok(crate::bench::generate(&db, size, |step| {
+                    println!("[{:>6.1} s] {step}", started.elapsed().as_secs_f64())
+                })?)
+            })
+            .await
+            .expect("bench-data task")?;
+            println!("done in {:.1} s", started.elapsed().as_secs_f64());
+            println!("password of every account: {}", crate::bench::BENCH_PASSWORD);
+            println!("BENCH_CONSUMER={}", report.consumer_email);
+            println!("BENCH_CASE_ID={}", report.consumer_case_id);
+            println!("BENCH_STAFF={}", report.staff_email);
+            println!("BENCH_PROVIDER_KVK={}", report.provider_kvk);
+            println!("BENCH_CONSUMERS={}", report.consumers);
         }
         Command::Admin(AdminCommand::CreateUser {
             email,

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod bench;
 pub mod cases;
 pub mod cli;
 pub mod compliance;

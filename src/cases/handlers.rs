@@ -121,7 +121,9 @@ async fn case_page(
                 let staffing = super::assignments::section(conn, &case, &actor, relation)?;
                 let extensions = super::extensions::section(conn, &case, &actor, relation)?;
                 let outcomes = crate::outcome_pages::sections(conn, &actor, &case, &view_parties)?;
-                Ok((rules, provider, consumer, events, messages, files, staffing, extensions, outcomes))
+                Ok((
+                    rules, provider, consumer, events, messages, files, staffing, extensions, outcomes,
+                ))
             }
         })
         .await?;

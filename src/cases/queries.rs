@@ -155,13 +155,56 @@ impl DueCursor {
 }
 
 /// Cases matching `filter`, what is due first first (cases without a deadline last),
-/// after `cursor`; one query with joins, no N+1.
+/// after `cursor`. The order (due is null, due, id) is read as two index-ordered parts, cases with a
+/// deadline by (due, id) and then cases without one by id, so neither backend sorts the whole list:
+/// `ORDER BY due IS NULL, …` cannot use the (provider_id, state_due_on, id) index and made a big
+/// provider's queue sort every one of its cases on each page (docs/PERFORMANCE.md).
 pub fn list_cases(
     conn: &mut DbConnection,
     filter: &CaseFilter,
     cursor: Option<DueCursor>,
     limit: i64,
 ) -> QueryResult<Vec<CaseListItem>> {
+    let mut items = Vec::new();
+    // Part one: cases with a deadline, unless the cursor is already past them.
+    if cursor.is_none_or(|c| c.due.is_some()) {
+        let mut query = filtered(filter).filter(cases::state_due_on.is_not_null());
+        if let Some(DueCursor { due: Some(due), id }) = cursor {
+            query = query.filter(
+                cases::state_due_on
+                    .gt(due)
+                    .or(cases::state_due_on.eq(due).and(cases::id.gt(id))),
+            );
+        }
+        items = query.order((cases::state_due_on, cases::id)).limit(limit).load(conn)?;
+    }
+    // Part two: cases without a deadline, by id, to fill the page.
+    let room = limit - items.len() as i64;
+    if room > 0 && filter.overdue_on.is_none() {
+        let mut query = filtered(filter).filter(cases::state_due_on.is_null());
+        if let Some(DueCursor { due: None, id }) = cursor {
+            query = query.filter(cases::id.gt(id));
+        }
+        items.extend(query.order(cases::id).limit(room).load::<CaseListItem>(conn)?);
+    }
+    Ok(items)
+}
+
+type ListQuery<'a> = diesel::dsl::IntoBoxed<
+    'a,
+    diesel::dsl::Select<
+        diesel::dsl::InnerJoinOn<
+            diesel::dsl::InnerJoin<diesel::dsl::InnerJoin<cases::table, providers::table>, schemes::table>,
+            users::table,
+            diesel::dsl::Eq<users::id, cases::consumer_id>,
+        >,
+        ListColumns,
+    >,
+    crate::db::MultiBackend,
+>;
+
+/// The list's joins and the filter's conditions, without order or cursor.
+fn filtered(filter: &CaseFilter) -> ListQuery<'static> {
     let mut query = cases::table
         .inner_join(providers::table)
         .inner_join(schemes::table)
@@ -190,22 +233,7 @@ pub fn list_cases(
     if let Some(day) = filter.overdue_on {
         query = query.filter(cases::state_due_on.lt(day));
     }
-    // Keyset: (due is null, due, id) ascending, expressed without NULLS LAST (not portable).
-    if let Some(cursor) = cursor {
-        query = match cursor.due {
-            Some(due) => query.filter(
-                cases::state_due_on
-                    .gt(due)
-                    .or(cases::state_due_on.eq(due).and(cases::id.gt(cursor.id)))
-                    .or(cases::state_due_on.is_null()),
-            ),
-            None => query.filter(cases::state_due_on.is_null().and(cases::id.gt(cursor.id))),
-        };
-    }
     query
-        .order((cases::state_due_on.is_null(), cases::state_due_on, cases::id))
-        .limit(limit)
-        .load(conn)
 }
 
 /// How many cases are in each state (the secretariat's overview), one grouped query.

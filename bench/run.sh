@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The load benchmark (docs/PERFORMANCE.md). Not part of CI's pass/fail.
+#
+#   bench/run.sh                                   # SQLite, 100,000 cases, 1,000,000 messages
+#   BENCH_CASES=10000 bench/run.sh                 # the small dataset, for the 10k-vs-100k comparison
+#   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh   # on PostgreSQL
+#
+# Builds the release binary, generates the dataset once (`geschillenportaal bench-data`; kept under
+# $CARGO_TARGET_DIR/bench/ and reused; BENCH_FRESH=1 regenerates), starts the server on loopback,
+# and drives it with wrk, printing req/s, p50/p99 and the server's peak memory per scenario.
+# Needs: wrk, curl (apt install wrk curl).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+CASES=${BENCH_CASES:-100000}
+MESSAGES=${BENCH_MESSAGES:-$((CASES * 10))}
+PROVIDERS=${BENCH_PROVIDERS:-2000}
+CONSUMERS=${BENCH_CONSUMERS:-$((CASES / 5))}
+DURATION=${BENCH_DURATION:-15s}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
+THREADS=${BENCH_THREADS:-2}
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+export BENCH_DIR="$ROOT/bench"
+
+for tool in wrk curl; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (apt install $tool)" >&2; exit 1; }
+done
+
+cargo build --release --locked --quiet
+BIN="$TARGET/release/geschillenportaal"
+
+if [ -n "${BENCH_DATABASE_URL:-}" ]; then
+  BACKEND=postgres
+  WORK="$TARGET/bench/postgres-$CASES"
+  DB_NAME="gp_bench_$CASES"
+  DATABASE_URL="${BENCH_DATABASE_URL%/*}/$DB_NAME"
+else
+  BACKEND=sqlite
+  WORK="$TARGET/bench/sqlite-$CASES"
+  DATABASE_URL="sqlite://$WORK/portal.db"
+fi
+mkdir -p "$WORK"
+export PORTAL_DATA_DIR="$WORK" PORTAL_DATABASE_URL="$DATABASE_URL"
+export PORTAL_JWT_SECRET="bench-signing-key-not-for-production-0123456789"
+CONFIG=(--config "$WORK/none.toml")
+
+if [ "${BENCH_FRESH:-0}" = 1 ] || [ ! -f "$WORK/bench.env" ]; then
+  rm -f "$WORK/bench.env" "$WORK"/portal.db*
+  if [ "$BACKEND" = postgres ]; then
+    psql "$BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)"
+    psql "$BENCH_DATABASE_URL" -qc "CREATE DATABASE $DB_NAME"
+  fi
+  echo "== generating $PROVIDERS providers, $CONSUMERS consumers, $CASES cases, $MESSAGES messages on $BACKEND"
+  "$BIN" "${CONFIG[@]}" bench-data --providers "$PROVIDERS" --consumers "$CONSUMERS" \
+    --cases "$CASES" --messages "$MESSAGES" | tee "$WORK/generate.log"
+  grep '^BENCH_' "$WORK/generate.log" > "$WORK/bench.env"
+fi
+# shellcheck disable=SC1091
+source "$WORK/bench.env"
+export BENCH_CONSUMERS BENCH_PASSWORD=bench-wachtzin-lang-2026
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+BASE="http://127.0.0.1:$PORT"
+PORTAL_BIND="127.0.0.1:$PORT" PORTAL_BASE_URL="$BASE" PORTAL_LOG_FILTER=warn \
+  PORTAL_TRUSTED_PROXIES='["127.0.0.1"]' "$BIN" "${CONFIG[@]}" serve > "$WORK/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 100); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+
+cookie_header() { grep -v '^# ' "$1" | sed 's/^#HttpOnly_//' | awk 'NF>=7 {printf "%s%s=%s", sep, $6, $7; sep="; "}'; }
+csrf_of() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1; }
+sign_in() { # email -> cookie header of a signed-in session
+  local jar="$WORK/$1.jar"
+  rm -f "$jar"
+  local csrf
+  csrf=$(curl -s -c "$jar" -b "$jar" "$BASE/login" | csrf_of)
+  curl -s -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$csrf" --data-urlencode "email=$1" \
+    --data-urlencode "password=$BENCH_PASSWORD" "$BASE/login"
+  cookie_header "$jar"
+}
+CONSUMER_COOKIE=$(sign_in "$BENCH_CONSUMER")
+STAFF_COOKIE=$(sign_in "$BENCH_STAFF")
+ANON_JAR="$WORK/anon.jar"
+rm -f "$ANON_JAR"
+BENCH_CSRF=$(curl -s -c "$ANON_JAR" "$BASE/login" | csrf_of)
+BENCH_ANON_COOKIE=$(cookie_header "$ANON_JAR")
+export BENCH_CSRF BENCH_ANON_COOKIE
+
+peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status"; }
+printf '\n%-34s %9s %9s %9s %9s %7s %9s\n' scenario req/s p50_ms p99_ms requests errors peak_MB
+row() { # name, RESULT line
+  read -r _ rps p50 p99 n errors <<<"$2"
+  printf '%-34s %9s %9s %9s %9s %7s %9s\n' "$1" "$rps" "$p50" "$p99" "$n" "$errors" "$(peak_mb)"
+}
+check() { # path, cookie: refuse to measure an error page
+  local status
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "$BASE$1")
+  [ "$status" = 200 ] || { echo "GET $1 answers $status, not 200; see $WORK/server.log" >&2; exit 1; }
+}
+get() { # name, path, cookie, [connections]
+  check "$2" "$3"
+  row "$1" "$(wrk -t"$THREADS" -c"${4:-$CONNECTIONS}" -d"$DURATION" -H "Cookie: $3" -s "$BENCH_DIR/report.lua" \
+    "$BASE$2" | grep '^RESULT')"
+}
+
+echo "# $BACKEND, $CASES cases, $MESSAGES messages; $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo); wrk -t$THREADS -c$CONNECTIONS -d$DURATION"
+get "consumer case page" "/zaken/$BENCH_CASE_ID" "$CONSUMER_COOKIE"
+get "provider queue (dashboard)" "/dashboard" "$STAFF_COOKIE"
+get "membership check (page)" "/aangesloten?q=Glasvezel" ""
+get "membership check (API, KvK)" "/api/v1/registry/providers?q=$BENCH_PROVIDER_KVK" ""
+row "sign-in (argon2)" "$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$BENCH_DIR/signin.lua" "$BASE/login" | grep '^RESULT')"
+
+# A sign-in storm in the background while the read pages are measured again.
+wrk -t1 -c16 -d"$(( ${DURATION%s} * 2 + 4 ))s" -s "$BENCH_DIR/signin.lua" "$BASE/login" > "$WORK/storm.log" &
+STORM=$!
+sleep 2
+get "case page during sign-in storm" "/zaken/$BENCH_CASE_ID" "$CONSUMER_COOKIE"
+get "provider queue during sign-in storm" "/dashboard" "$STAFF_COOKIE"
+wait $STORM
+row "  (the storm itself)" "$(grep '^RESULT' "$WORK/storm.log")"
+
+# Hooks for the pages that come with the other issues: measured as soon as they exist.
+if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/uitspraken?q=internet")" = 200 ]; then
+  get "ruling search" "/uitspraken?q=internet" ""
+else
+  echo "ruling search: /uitspraken not in this build (issue 8)"
+fi
+if [ -x "$BENCH_DIR/filing.sh" ]; then
+  # Filing writes cases through the intake wizard (issue 5); filing.sh drives it and prints a row.
+  BASE="$BASE" CONSUMER_COOKIE="$CONSUMER_COOKIE" "$BENCH_DIR/filing.sh"
+else
+  echo "filing: no bench/filing.sh yet (intake, issue 5)"
+fi
+echo "server peak memory (VmHWM): $(peak_mb) MB"

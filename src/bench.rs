@@ -1,0 +1,345 @@
+//! `bench-data`: a large, realistic dataset for the load benchmark (docs/PERFORMANCE.md): providers
+//! with memberships, consumers, one staff account per provider, cases spread over every state and
+//! a thread of messages on each. Written straight into an empty database in batched multi-row
+//! inserts inside transactions (the per-row library calls would take minutes); every account has
+//! the same password, hashed once.
+
+use chrono::{NaiveDate, TimeDelta, Utc};
+use diesel::prelude::*;
+
+use crate::accounts::password;
+use crate::cases::lifecycle::CaseState;
+use crate::db::schema::{case_events, case_reference_counters, cases, messages, providers, users};
+use crate::db::{Database, DbConnection, StorageError};
+use crate::registry::{self, NewMembership, NewProvider, NewScheme, rules::SchemeRules};
+
+/// The password of every generated account.
+pub const BENCH_PASSWORD: &str = "bench-wachtzin-lang-2026";
+
+/// Rows per multi-row insert: under SQLite's 32,766 and PostgreSQL's 65,535 bind parameters.
+const BATCH: usize = 1_000;
+
+#[derive(Clone, Copy, Debug)]
+pub struct BenchSize {
+    pub providers: usize,
+    pub consumers: usize,
+    pub cases: usize,
+    pub messages: usize,
+}
+
+/// What the load driver needs to know: who to sign in as and which pages to ask for.
+#[derive(Debug)]
+pub struct BenchReport {
+    pub consumer_email: String,
+    pub consumer_case_id: i64,
+    pub staff_email: String,
+    pub provider_kvk: String,
+    pub consumers: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BenchError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error("the database is not empty; bench-data needs a fresh one")]
+    NotEmpty,
+}
+
+/// Runs the same diesel statement on whichever backend the connection is (multi-row inserts are
+/// built per backend).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            DbConnection::Sqlite($c) => $body,
+            DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
+/// The big providers (a few telecom companies) get a fifth of all cases; the rest are spread evenly.
+fn provider_of_case(case: usize, size: &BenchSize) -> usize {
+    let big = 5.min(size.providers);
+    if case.is_multiple_of(5) {
+        case / 5 % big
+    } else {
+        case % size.providers
+    }
+}
+
+pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Result<BenchReport, BenchError> {
+    let mut conn = db.get()?;
+    if !registry::all_schemes(&mut conn)?.is_empty() {
+        return Err(BenchError::NotEmpty);
+    }
+    let now = Utc::now().naive_utc();
+    let today = now.date();
+    let hash = password::hash_password(BENCH_PASSWORD);
+    let since = NaiveDate::from_ymd_opt(2015, 1, 1).expect("a date");
+
+    progress(&format!("{} providers with memberships", size.providers));
+    let (scheme_id, rules_id, provider_ids) = crate::db::write_transaction(&mut conn, |conn| {
+        let scheme_id = registry::create_scheme(
+            conn,
+            NewScheme {
+                code: "TEL",
+                name: "De Geschillencommissie Telecommunicatie",
+                languages: "nl,en",
+                reference_prefix: "TEL",
+            },
+            &SchemeRules::commission_defaults(),
+            since,
+            now,
+        )?;
+        let rules_id = registry::rules_in_force(conn, scheme_id, today)?
+            .expect("rules in force")
+            .id;
+        let mut ids = Vec::with_capacity(size.providers);
+        for p in 0..size.providers {
+            let kvk = format!("{:08}", 30_000_000 + p);
+            let name = format!(
+                "{} {} B.V.",
+                ["Glasvezel", "Kabel", "Mobiel", "Hosting", "Web"][p % 5],
+                p + 1
+            );
+            let id = registry::create_provider(
+                conn,
+                NewProvider {
+                    kvk_number: &kvk,
+                    legal_name: &name,
+                    trade_names: &format!("Net{}", p + 1),
+                    street: "Stationsplein 1",
+                    postcode: "3511 ED",
+                    city: ["Utrecht", "Amsterdam", "Rotterdam", "Den Haag", "Zwolle"][p % 5],
+                    website: "",
+                    complaint_email: "",
+                },
+                now,
+            )?;
+            // One in ten has left the scheme: the check then says since when.
+            registry::create_membership(
+                conn,
+                NewMembership {
+                    provider_id: id,
+                    scheme_id,
+                    valid_from: since,
+                    valid_until: (p % 10 == 9).then(|| today - TimeDelta::days(200)),
+                    via: "direct",
+                    guarantor_id: None,
+                    status: "active",
+                },
+                now,
+            )?;
+            ids.push(id);
+        }
+        Ok::<_, diesel::result::Error>((scheme_id, rules_id, ids))
+    })?;
+
+    progress(&format!(
+        "{} consumers, {} provider staff",
+        size.consumers, size.providers
+    ));
+    crate::db::write_transaction(&mut conn, |conn| {
+        let user_row = |email: String, name: String, role: &'static str, provider: Option<i64>| {
+            (
+                users::email.eq(email),
+                users::display_name.eq(name),
+                users::password_hash.eq(hash.clone()),
+                users::role.eq(role),
+                users::provider_id.eq(provider),
+                users::language.eq("nl"),
+                users::email_confirmed_at.eq(Some(now)),
+                users::created_at.eq(now),
+                users::updated_at.eq(now),
+            )
+        };
+        let mut rows: Vec<_> = (1..=size.consumers)
+            .map(|c| {
+                user_row(
+                    format!("consument{c}@bench.example"),
+                    format!("Consument {c}"),
+                    "consumer",
+                    None,
+                )
+            })
+            .collect();
+        rows.extend(provider_ids.iter().enumerate().map(|(p, id)| {
+            user_row(
+                format!("medewerker{}@bench.example", p + 1),
+                format!("Medewerker {}", p + 1),
+                "provider_staff",
+                Some(*id),
+            )
+        }));
+        rows.push(user_row(
+            "secretariaat@bench.example".into(),
+            "Secretariaat".into(),
+            "secretariat",
+            None,
+        ));
+        for chunk in rows.chunks(BATCH) {
+            on_backend!(&mut *conn, |c| diesel::insert_into(users::table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    let consumer_ids: Vec<i64> = users::table
+        .filter(users::role.eq("consumer"))
+        .order(users::id)
+        .select(users::id)
+        .load(&mut conn)?;
+    let staff_ids: Vec<i64> = users::table
+        .filter(users::role.eq("provider_staff"))
+        .order(users::id)
+        .select(users::id)
+        .load(&mut conn)?;
+
+    progress(&format!("{} cases in every state", size.cases));
+    let year = 2026;
+    for (start, end) in batches(size.cases, 20_000) {
+        crate::db::write_transaction(&mut conn, |conn| {
+            let rows: Vec<_> = (start..end)
+                .map(|i| {
+                    let state = state_of_case(i);
+                    let submitted = now - TimeDelta::days((i % 400) as i64) - TimeDelta::minutes(i as i64 % 1440);
+                    // Deadlines 10 to 69 days ahead: nothing overdue or due for a reminder, so the
+                    // in-process worker stays idle (a live portal's worker keeps up day by day; a
+                    // quarter of a million overdue cases at once measures the sweep, not the pages).
+                    let due = state
+                        .is_open()
+                        .then(|| now.date() + TimeDelta::days(10 + (i % 60) as i64));
+                    (
+                        cases::reference.eq(format!("TEL-{year}-{:06}", i + 1)),
+                        cases::scheme_id.eq(scheme_id),
+                        cases::rules_id.eq(rules_id),
+                        cases::consumer_id.eq(consumer_ids[i % consumer_ids.len()]),
+                        cases::provider_id.eq(provider_ids[provider_of_case(i, &size)]),
+                        cases::category.eq(["outage_speed", "billing", "contract", "moving", "equipment"][i % 5]),
+                        cases::language.eq("nl"),
+                        cases::state.eq(state.as_str()),
+                        cases::state_entered_at.eq(submitted),
+                        cases::state_due_on.eq(due),
+                        cases::contract_date.eq(Some(submitted.date() - TimeDelta::days(700))),
+                        cases::written_complaint_date.eq(submitted.date() - TimeDelta::days(45)),
+                        cases::written_complaint_channel.eq("email"),
+                        cases::claim_cents.eq(Some((i % 200 + 1) as i64 * 1_000)),
+                        cases::desired_outcome.eq("Terugbetaling van de maanden zonder werkende verbinding."),
+                        cases::description
+                            .eq("Sinds de overstap valt het internet elke avond tussen 19 en 23 uur weg."),
+                        cases::fee_cents.eq(5_000_i64),
+                        cases::fee_status.eq(if i % 3 == 0 { "due" } else { "paid" }),
+                        cases::complete_on.eq(Some(submitted.date() + TimeDelta::days(10))),
+                        cases::outcome_due_on.eq(Some(submitted.date() + TimeDelta::days(100))),
+                        cases::submitted_at.eq(submitted),
+                        cases::updated_at.eq(now),
+                    )
+                })
+                .collect();
+            for chunk in rows.chunks(BATCH / 2) {
+                on_backend!(&mut *conn, |c| diesel::insert_into(cases::table)
+                    .values(chunk)
+                    .execute(c))?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        progress(&format!("  {end} cases"));
+    }
+    diesel::insert_into(case_reference_counters::table)
+        .values((
+            case_reference_counters::scheme_id.eq(scheme_id),
+            case_reference_counters::year.eq(year),
+            case_reference_counters::last_number.eq(size.cases as i64),
+        ))
+        .execute(&mut conn)?;
+    let case_ids: Vec<i64> = cases::table.order(cases::id).select(cases::id).load(&mut conn)?;
+
+    progress("one event per case");
+    crate::db::write_transaction(&mut conn, |conn| {
+        let rows: Vec<_> = case_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                (
+                    case_events::case_id.eq(*id),
+                    case_events::at.eq(now),
+                    case_events::actor_role.eq("system"),
+                    case_events::kind.eq("imported"),
+                    case_events::to_state.eq(Some(state_of_case(i).as_str())),
+                    case_events::detail.eq(""),
+                )
+            })
+            .collect();
+        for chunk in rows.chunks(BATCH) {
+            on_backend!(&mut *conn, |c| diesel::insert_into(case_events::table)
+                .values(chunk)
+                .execute(c))?;
+        }
+        Ok::<_, diesel::result::Error>(())
+    })?;
+
+    progress(&format!("{} messages", size.messages));
+    for (start, end) in batches(size.messages, 50_000) {
+        crate::db::write_transaction(&mut conn, |conn| {
+            let rows: Vec<_> = (start..end)
+                .map(|m| {
+                    let case = m % case_ids.len();
+                    let consumer = consumer_ids[case % consumer_ids.len()];
+                    let staff = staff_ids[provider_of_case(case, &size)];
+                    let by_consumer = (m / case_ids.len()).is_multiple_of(2);
+                    (
+                        messages::case_id.eq(case_ids[case]),
+                        messages::author_id.eq(if by_consumer { consumer } else { staff }),
+                        messages::body.eq(if by_consumer {
+                            "De verbinding valt nog steeds elke avond weg; ik heb de storingsmeldingen bijgevoegd."
+                        } else {
+                            "Wij hebben de lijn doorgemeten en zien geen storing aan onze kant."
+                        }),
+                        messages::visibility.eq("everyone"),
+                        messages::moderation.eq("visible"),
+                        messages::created_at.eq(now - TimeDelta::minutes((size.messages - m) as i64 % 500_000)),
+                    )
+                })
+                .collect();
+            for chunk in rows.chunks(BATCH) {
+                on_backend!(&mut *conn, |c| diesel::insert_into(messages::table)
+                    .values(chunk)
+                    .execute(c))?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        progress(&format!("  {end} messages"));
+    }
+    if let DbConnection::Postgres(pg) = &mut *conn {
+        diesel::sql_query("ANALYZE").execute(pg)?;
+    }
+    if let DbConnection::Sqlite(sqlite) = &mut *conn {
+        diesel::sql_query("ANALYZE").execute(sqlite)?;
+    }
+
+    // The consumer of case 0 and the staff of the biggest provider; case 0's page is benchmarked.
+    let kvk: String = providers::table
+        .find(provider_ids[0])
+        .select(providers::kvk_number)
+        .first(&mut conn)?;
+    Ok(BenchReport {
+        consumer_email: "consument1@bench.example".into(),
+        consumer_case_id: case_ids[0],
+        staff_email: "medewerker1@bench.example".into(),
+        provider_kvk: kvk,
+        consumers: size.consumers,
+    })
+}
+
+fn batches(total: usize, size: usize) -> impl Iterator<Item = (usize, usize)> {
+    (0..total.div_ceil(size)).map(move |b| (b * size, ((b + 1) * size).min(total)))
+}
+
+/// Every state in turn, starting with mediation (so case 0, whose page is measured, is open with
+/// a thread and actions).
+fn state_of_case(i: usize) -> CaseState {
+    let all = CaseState::ALL;
+    let start = all.iter().position(|s| *s == CaseState::Mediation).unwrap_or(0);
+    all[(start + i) % all.len()]
+}
