@@ -182,7 +182,8 @@ async fn refuse(
                             by: By::User(&actor),
                             expected_version: version,
                             note: Some(body.clone()),
-                            detail: json!({ "grounds": codes }),
+                            // `ground` (the first, the main one) is what the yearly report counts refusals by.
+                            detail: json!({ "ground": codes.first(), "grounds": codes }),
                         },
                         now,
                     )?;

@@ -292,6 +292,11 @@ pub fn issue(conn: &mut DbConnection, cx: &Context<'_>, actor: &Actor, ruling_id
         diesel::update(rulings::table.find(ruling_id))
             .set(rulings::compliance_due_on.eq(due))
             .execute(conn)?;
+        // The anonymised version waits in the secretariat's publication queue from this moment on.
+        crate::publication::prepare_for_ruling(conn, ruling_id, cx.now).map_err(|e| match e {
+            crate::publication::PublicationError::Query(q) => RulingFailure::from(q),
+            _ => RulingFailure::NotFound,
+        })?;
         let issued = find(conn, cx.case.id, ruling_id)?.ok_or(RulingFailure::NotFound)?;
         let document = document_of(conn, cx.case, &issued)?;
         notices::send(

@@ -1197,6 +1197,11 @@ async fn the_secretariat_asks_for_information_then_refuses_on_chosen_grounds_wit
         detail["grounds"],
         serde_json::json!(["filing_limit_passed", "information_not_supplied"])
     );
+    // The yearly report counts the refusal under its main ground.
+    assert_eq!(
+        geschillenportaal::statistics::queries::reason_of(&detail.to_string()).as_deref(),
+        Some("filing_limit_passed")
+    );
     assert!(
         detail["note"]
             .as_str()

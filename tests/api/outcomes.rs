@@ -515,6 +515,29 @@ async fn a_ruling_after_a_hearing_is_upheld_complied_with_and_the_case_closes() 
 
     draft_and_issue(&app, id, "upheld", "240").await;
     assert_eq!(state_of(&app, id).await, "in_compliance");
+    // Issuing puts the anonymised version in the secretariat's publication queue, not yet public.
+    let (status, outcome): (String, String) = app
+        .with_db(move |c| {
+            use geschillenportaal::db::schema::{published_rulings, rulings};
+            published_rulings::table
+                .inner_join(rulings::table)
+                .filter(rulings::case_id.eq(id))
+                .select((published_rulings::status, published_rulings::outcome))
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!((status.as_str(), outcome.as_str()), ("in_review", "upheld"));
+    let secretariat = app.client_for(SECRETARIAT).await;
+    let queue = secretariat
+        .get(app.url("/secretariaat/uitspraken"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(queue.contains("TEL-"), "the ruling waits for review");
     app.deliver_emails().await;
     let with_pdf = sink.received().iter().any(|raw| {
         let message = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
