@@ -606,3 +606,10 @@ diesel::joinable!(extension_requests -> cases (case_id));
 
 diesel::allow_tables_to_appear_in_same_query!(extension_requests, cases);
 diesel::allow_tables_to_appear_in_same_query!(extension_requests, users);
+
+diesel::table! {
+    job_keys (key) {
+        key -> Text,
+        created_at -> Timestamp,
+    }
+}

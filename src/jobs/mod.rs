@@ -12,7 +12,7 @@ use diesel::sql_types::{BigInt, Integer, Text, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbConnection;
-use crate::db::schema::jobs;
+use crate::db::schema::{job_keys, jobs};
 
 pub const SEND_EMAIL: &str = "send_email";
 
@@ -68,8 +68,9 @@ pub struct ClaimedJob {
     pub attempts: i32,
 }
 
-/// Adds a job. With a `dedup_key`, a second job with the same key is silently not added
-/// (a reminder for one deadline exists once, however often it is scheduled).
+/// Adds a job. With a `dedup_key`, a second job with the same key is silently not added, also
+/// after the first has run and its row is gone (a reminder for one deadline is sent once, however
+/// often it is scheduled): the key is kept in `job_keys`.
 pub fn enqueue(
     conn: &mut DbConnection,
     kind: &str,
@@ -86,7 +87,23 @@ pub fn enqueue(
         jobs::run_at.eq(run_at),
         jobs::created_at.eq(now),
     );
-    // ON CONFLICT is not part of diesel's common backend, so this is one of the few per-backend statements.
+    if let Some(key) = dedup_key {
+        let kept = (job_keys::key.eq(key), job_keys::created_at.eq(now));
+        // ON CONFLICT is not part of diesel's common backend, so these are among the few per-backend statements.
+        let new_key = match conn {
+            DbConnection::Postgres(pg) => diesel::insert_into(job_keys::table)
+                .values(kept)
+                .on_conflict_do_nothing()
+                .execute(pg)?,
+            DbConnection::Sqlite(lite) => diesel::insert_into(job_keys::table)
+                .values(kept)
+                .on_conflict_do_nothing()
+                .execute(lite)?,
+        };
+        if new_key == 0 {
+            return Ok(());
+        }
+    }
     match conn {
         DbConnection::Postgres(pg) => diesel::insert_into(jobs::table)
             .values(row)
@@ -185,4 +202,12 @@ mod tests {
         assert_eq!(backoff(1000), TimeDelta::hours(1));
         assert_eq!(backoff(0), TimeDelta::seconds(10));
     }
+}
+
+/// How long the key of a de-duplicated job is kept: longer than any deadline it can concern is ahead.
+pub const KEY_RETENTION: TimeDelta = TimeDelta::days(400);
+
+/// Forgets de-duplication keys older than `KEY_RETENTION`.
+pub fn purge_keys(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(job_keys::table.filter(job_keys::created_at.lt(now - KEY_RETENTION))).execute(conn)
 }

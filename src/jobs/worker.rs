@@ -167,6 +167,7 @@ pub async fn housekeeping(
             crate::offers::store::expire_due(conn, &emails, &base_url, now)?;
             crate::rulings::store::remind_ruling_terms(conn, &emails, &base_url, now)?;
             crate::accounts::rate_limit::purge(conn, now)?;
+            crate::jobs::purge_keys(conn, now)?;
             let anonymised =
                 crate::privacy::retention::run_with_storage(conn, retention_days, now, Some(&storage_dir))?;
             if anonymised > 0 {

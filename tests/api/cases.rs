@@ -627,6 +627,14 @@ async fn a_missed_defence_deadline_is_reminded_then_handled_by_the_worker_once()
     );
     assert_eq!(reminders[0].to, STAFF);
     assert_eq!(reminders[0].subject, "Herinnering: een termijn loopt af");
+    // Sent and its job gone, the same reminder is not queued again by the next sweeps.
+    for _ in 0..2 {
+        geschillenportaal::jobs::worker::housekeeping(&context, at(due - chrono::TimeDelta::days(7)))
+            .await
+            .unwrap();
+    }
+    let queued: i64 = app.with_db(|c| jobs::table.count().get_result(c).unwrap()).await;
+    assert_eq!(queued, 0, "no second reminder");
 
     // On the deadline day itself the provider is still in time.
     let report = geschillenportaal::jobs::worker::housekeeping(&context, at(due))

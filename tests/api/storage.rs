@@ -62,7 +62,8 @@ async fn the_diesel_schema_matches_the_migrated_database() {
             provider_search_terms,
             webhook_endpoints,
             webhook_deliveries,
-            extension_requests
+            extension_requests,
+            job_keys
         );
     })
     .await;
