@@ -126,7 +126,8 @@ impl Settings {
     pub fn load(config_file: &Path) -> Result<Self, SettingsError> {
         let settings: Settings = Figment::new()
             .merge(Toml::file(config_file))
-            .merge(Env::prefixed("PORTAL_"))
+            // PORTAL_CONFIG names the file itself (read by the command line), it is not a setting.
+            .merge(Env::prefixed("PORTAL_").ignore(&["config"]))
             .extract()
             .map_err(Box::new)?;
         settings.validate()?;
@@ -238,6 +239,17 @@ mod tests {
             assert_eq!(settings.bind, "0.0.0.0:9000");
             assert_eq!(settings.database_max_connections, 7);
             assert_eq!(settings.database_url, "sqlite://data/portal.db");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_variable_naming_the_config_file_is_not_taken_for_a_setting() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("other.toml", "database_max_connections = 5\n")?;
+            jail.set_env("PORTAL_CONFIG", "other.toml");
+            let settings = Settings::load(Path::new("other.toml")).expect("loads");
+            assert_eq!(settings.database_max_connections, 5);
             Ok(())
         });
     }
