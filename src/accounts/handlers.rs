@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::identity::{SESSION_COOKIE, removal_cookie, session_cookie};
+use super::password;
 use super::rate_limit::{self, RetryAfter};
 use super::tokens::Purpose;
 use super::{NewSession, User};
@@ -74,7 +75,8 @@ async fn login(req: HttpRequest, page: PageContext, CsrfForm(form): CsrfForm<Log
     let max_lifetime = TimeDelta::hours(state.settings.session_max_hours);
     let (email, password) = (form.email.clone(), form.password);
     let account_key = super::normalise_email(&email).unwrap_or_else(|| email.trim().to_lowercase());
-    let signed_in: Result<Option<(User, String)>, RetryAfter> = state
+    // 1. Rate limits and the account, 2. the password without holding a connection, 3. the session.
+    let found: Result<Option<User>, RetryAfter> = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             // Counted before the password is checked, for unknown addresses too.
@@ -86,22 +88,47 @@ async fn login(req: HttpRequest, page: PageContext, CsrfForm(form): CsrfForm<Log
                     return Ok(Err(retry));
                 }
             }
-            let Some(user) = super::authenticate(conn, &email, &password, now)? else {
-                return Ok(Ok(None));
-            };
-            let session = super::start_session(
-                conn,
-                NewSession {
-                    user_id: user.id,
-                    user_agent: &user_agent,
-                    client_ip: &ip,
-                },
-                now,
-                max_lifetime,
-            )?;
-            Ok(Ok(Some((user, session))))
+            Ok(Ok(super::find_for_sign_in(conn, &email)?))
         })
         .await?;
+    let signed_in: Result<Option<(User, String)>, RetryAfter> = match found {
+        Err(retry) => Err(retry),
+        Ok(user) => {
+            let verdict = password::verify(user.as_ref().map(|u| u.password_hash.clone()), password.clone()).await;
+            let rehash = verdict == password::Verification::ValidNeedsRehash;
+            match user {
+                Some(user) if verdict != password::Verification::Invalid && user.deactivated_at.is_none() => {
+                    let new_hash = if rehash {
+                        Some(password::hash(password).await)
+                    } else {
+                        None
+                    };
+                    let ip = client_ip(&req, &state.settings.trusted_proxies);
+                    let session = state
+                        .db
+                        .run(move |conn| -> Result<_, AppError> {
+                            if let Some(hash) = new_hash {
+                                super::update_password_hash(conn, user.id, &hash, now)?;
+                            }
+                            let session = super::start_session(
+                                conn,
+                                NewSession {
+                                    user_id: user.id,
+                                    user_agent: &user_agent,
+                                    client_ip: &ip,
+                                },
+                                now,
+                                max_lifetime,
+                            )?;
+                            Ok((user, session))
+                        })
+                        .await?;
+                    Ok(Some(session))
+                }
+                _ => Ok(None),
+            }
+        }
+    };
     let signed_in = match signed_in {
         Ok(signed_in) => signed_in,
         Err(RetryAfter(seconds)) => {

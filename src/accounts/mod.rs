@@ -203,26 +203,13 @@ pub fn update_password_hash(conn: &mut DbConnection, user_id: i64, hash: &str, n
     Ok(())
 }
 
-/// Checks an e-mail address and password. Always does the work of one argon2
-/// verification, whether or not the account exists. Blocking: run it off the executor.
-pub fn authenticate(
-    conn: &mut DbConnection,
-    email: &str,
-    password: &str,
-    now: NaiveDateTime,
-) -> QueryResult<Option<User>> {
-    let user = match normalise_email(email) {
-        Some(email) => find_by_email(conn, &email)?,
-        None => None,
-    };
-    let verdict = password::verify_password(user.as_ref().map(|u| u.password_hash.as_str()), password);
-    match (user, verdict) {
-        (Some(user), password::Verification::Valid) if user.deactivated_at.is_none() => Ok(Some(user)),
-        (Some(user), password::Verification::ValidNeedsRehash) if user.deactivated_at.is_none() => {
-            update_password_hash(conn, user.id, &password::hash_password(password), now)?;
-            Ok(Some(user))
-        }
-        _ => Ok(None),
+/// The account an e-mail address names, if any, for a sign-in: its password is checked next with
+/// `password::verify` (always, also without an account, so timing does not tell), outside the
+/// database connection.
+pub fn find_for_sign_in(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+    match normalise_email(email) {
+        Some(email) => find_by_email(conn, &email),
+        None => Ok(None),
     }
 }
 

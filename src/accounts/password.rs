@@ -1,12 +1,39 @@
 //! Password hashing with argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane), kept
 //! in the PHC string so that a later change of parameters is seen and the hash is
-//! renewed at the next successful sign-in. Callers run these off the async executor.
+//! renewed at the next successful sign-in. `verify` and `hash` run the work on blocking threads,
+//! at most one per core at a time: each check takes 19 MiB and a core for tens of milliseconds, so a
+//! storm of sign-ins queues here instead of exhausting memory, the database pool and the cores the
+//! other pages need. The synchronous functions are for code already off the executor.
 
 use std::sync::LazyLock;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+
+/// Permits for concurrent argon2 work: one per core.
+static ARGON2_PERMITS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    tokio::sync::Semaphore::new(cores)
+});
+
+/// Runs argon2 work on a blocking thread once a permit is free.
+async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let _permit = ARGON2_PERMITS.acquire().await.expect("the semaphore is never closed");
+    tokio::task::spawn_blocking(work)
+        .await
+        .expect("argon2 work does not panic")
+}
+
+/// `verify_password`, off the executor and bounded.
+pub async fn verify(stored: Option<String>, password: String) -> Verification {
+    bounded(move || verify_password(stored.as_deref(), &password)).await
+}
+
+/// `hash_password`, off the executor and bounded.
+pub async fn hash(password: String) -> String {
+    bounded(move || hash_password(&password)).await
+}
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
@@ -92,6 +119,21 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_bounded_hash_and_verify_agree_with_each_other() {
+        let hashed = hash("paarse-olifant-fietst".to_owned()).await;
+        let checks = (0..6).map(|i| {
+            let attempt = if i % 2 == 0 { "paarse-olifant-fietst" } else { "verkeerd wachtwoord" };
+            verify(Some(hashed.clone()), attempt.to_owned())
+        });
+        let verdicts = futures_util::future::join_all(checks).await;
+        for (i, verdict) in verdicts.into_iter().enumerate() {
+            let expected = if i % 2 == 0 { Verification::Valid } else { Verification::Invalid };
+            assert_eq!(verdict, expected, "attempt {i}");
+        }
+        assert_eq!(verify(None, "wat dan ook".to_owned()).await, Verification::Invalid);
+    }
 
     #[test]
     fn a_hash_verifies_only_its_own_password() {

@@ -188,6 +188,14 @@ pub fn queue_depth(conn: &mut DbConnection) -> QueryResult<i64> {
     jobs::table.count().get_result(conn)
 }
 
+/// How long the key of a de-duplicated job is kept: longer than any deadline it can concern is ahead.
+pub const KEY_RETENTION: TimeDelta = TimeDelta::days(400);
+
+/// Forgets de-duplication keys older than `KEY_RETENTION`.
+pub fn purge_keys(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
+    diesel::delete(job_keys::table.filter(job_keys::created_at.lt(now - KEY_RETENTION))).execute(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,12 +210,4 @@ mod tests {
         assert_eq!(backoff(1000), TimeDelta::hours(1));
         assert_eq!(backoff(0), TimeDelta::seconds(10));
     }
-}
-
-/// How long the key of a de-duplicated job is kept: longer than any deadline it can concern is ahead.
-pub const KEY_RETENTION: TimeDelta = TimeDelta::days(400);
-
-/// Forgets de-duplication keys older than `KEY_RETENTION`.
-pub fn purge_keys(conn: &mut DbConnection, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::delete(job_keys::table.filter(job_keys::created_at.lt(now - KEY_RETENTION))).execute(conn)
 }
