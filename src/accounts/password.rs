@@ -124,12 +124,20 @@ mod tests {
     async fn the_bounded_hash_and_verify_agree_with_each_other() {
         let hashed = hash("paarse-olifant-fietst".to_owned()).await;
         let checks = (0..6).map(|i| {
-            let attempt = if i % 2 == 0 { "paarse-olifant-fietst" } else { "verkeerd wachtwoord" };
+            let attempt = if i % 2 == 0 {
+                "paarse-olifant-fietst"
+            } else {
+                "verkeerd wachtwoord"
+            };
             verify(Some(hashed.clone()), attempt.to_owned())
         });
         let verdicts = futures_util::future::join_all(checks).await;
         for (i, verdict) in verdicts.into_iter().enumerate() {
-            let expected = if i % 2 == 0 { Verification::Valid } else { Verification::Invalid };
+            let expected = if i % 2 == 0 {
+                Verification::Valid
+            } else {
+                Verification::Invalid
+            };
             assert_eq!(verdict, expected, "attempt {i}");
         }
         assert_eq!(verify(None, "wat dan ook".to_owned()).await, Verification::Invalid);
