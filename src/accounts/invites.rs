@@ -437,10 +437,10 @@ async fn accept(req: HttpRequest, page: PageContext, CsrfForm(form): CsrfForm<Ac
         .to_owned();
     let ip = client_ip(&req, &state.settings.trusted_proxies);
     let max_lifetime = TimeDelta::hours(state.settings.session_max_hours);
+    let hash = password::hash(new_password).await;
     let session = state
         .db
         .run(move |conn| -> Result<Option<String>, AppError> {
-            let hash = password::hash_password(&new_password);
             crate::db::write_transaction(conn, |conn| -> Result<Option<String>, AppError> {
                 let Some(user) = super::find_by_id(conn, user_id)? else {
                     return Ok(None);

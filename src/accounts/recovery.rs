@@ -198,11 +198,10 @@ async fn reset(page: PageContext, CsrfForm(form): CsrfForm<ResetForm>) -> AppRes
         );
     }
     let jti = claims.jti.clone();
-    let new_password = form.password;
+    let hash = password::hash(form.password).await;
     let changed = state
         .db
         .run(move |conn| -> Result<bool, AppError> {
-            let hash = password::hash_password(&new_password);
             crate::db::write_transaction(conn, |conn| -> Result<bool, AppError> {
                 if !super::use_token_once(conn, &jti, now)? {
                     return Ok(false);

@@ -115,17 +115,24 @@ async fn register(
     let address = client_ip(&req, &state.settings.trusted_proxies);
     let now = Utc::now().naive_utc();
     let name = form.display_name.trim().to_owned();
-    let plain_password = form.password.clone();
-    let outcome = state
+    let limited = state
+        .db
+        .run(move |conn| -> Result<Result<(), RetryAfter>, AppError> {
+            Ok(rate_limit::hit(conn, rate_limit::REGISTER_PER_ADDRESS, &address, now)?)
+        })
+        .await?;
+    if let Err(RetryAfter(seconds)) = limited {
+        return Err(AppError::RateLimited {
+            retry_after_seconds: seconds,
+        });
+    }
+    // Hashed before looking the address up, so a new and an existing address take the same time.
+    let hash = password::hash(form.password.clone()).await;
+    state
         .db
         .run({
             let state = state.clone();
-            move |conn| -> Result<Result<(), RetryAfter>, AppError> {
-                if let Err(retry) = rate_limit::hit(conn, rate_limit::REGISTER_PER_ADDRESS, &address, now)? {
-                    return Ok(Err(retry));
-                }
-                // Hash before looking, so both branches take the same time.
-                let hash = password::hash_password(&plain_password);
+            move |conn| -> Result<(), AppError> {
                 crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
                     match super::find_by_email(conn, &email)? {
                         Some(existing) => {
@@ -159,16 +166,10 @@ async fn register(
                         }
                     }
                     Ok(())
-                })?;
-                Ok(Ok(()))
+                })
             }
         })
         .await?;
-    if let Err(RetryAfter(seconds)) = outcome {
-        return Err(AppError::RateLimited {
-            retry_after_seconds: seconds,
-        });
-    }
     Ok(see_other("/register/sent"))
 }
 

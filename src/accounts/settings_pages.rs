@@ -136,24 +136,20 @@ async fn change_password(
     let (current, new_password) = (form.current_password, form.password);
     let valid_input = errors.is_empty();
     let now = Utc::now().naive_utc();
-    let current_ok = page
-        .data()
-        .db
-        .run(move |conn| -> Result<bool, AppError> {
-            if password::verify_password(Some(&stored), &current) == Verification::Invalid {
-                return Ok(false);
-            }
-            if valid_input {
-                let hash = password::hash_password(&new_password);
+    let current_ok = password::verify(Some(stored), current).await != Verification::Invalid;
+    if current_ok && valid_input {
+        let hash = password::hash(new_password).await;
+        page.data()
+            .db
+            .run(move |conn| -> Result<(), AppError> {
                 crate::db::write_transaction(conn, |conn| -> Result<(), AppError> {
                     super::update_password_hash(conn, user_id, &hash, now)?;
                     super::revoke_other_sessions(conn, user_id, &session_id, now)?;
                     Ok(())
-                })?;
-            }
-            Ok(true)
-        })
-        .await?;
+                })
+            })
+            .await?;
+    }
     if !current_ok {
         errors.add("current_password", "password-current-wrong");
     }
