@@ -196,6 +196,68 @@ async fn to_mediation(b: &mut Browser, app: &TestApp, case_id: i64) {
     assert_eq!(state_of(app, case_id).await, "mediation");
 }
 
+/// The secretariat plans the hearing for tomorrow at 10:00 in Den Haag.
+async fn plan_hearing(b: &mut Browser, app: &TestApp, case_id: i64) {
+    sign_in(b, SECRETARIAT, TEST_PASSWORD).await;
+    open_case(b, case_id, "case-secretariat-mediation").await;
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::TimeDelta::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    set_value(b, "#hearing-date", &tomorrow).await;
+    set_value(b, "#hearing-time", "10:00").await;
+    b.fill("#hearing-location", "Bordewijklaan 46, Den Haag").await;
+    b.press("form[action$='/zitting'] button[type=submit]", "hearing-planned")
+        .await;
+    assert_eq!(state_of(app, case_id).await, "hearing_scheduled");
+    let page = b.page_text().await;
+    assert!(page.contains("Bordewijklaan 46, Den Haag"), "{page}");
+    sign_out(b).await;
+}
+
+/// The panel drafts an upheld ruling (€ 240), which the consumer does not see, and the chair
+/// issues it.
+async fn draft_and_issue(b: &mut Browser, app: &TestApp, case_id: i64) {
+    sign_in(b, MEDIATOR, TEST_PASSWORD).await;
+    open_case(b, case_id, "case-panel-hearing").await;
+    b.find("#ruling-outcome option[value=upheld]")
+        .await
+        .click()
+        .await
+        .expect("choose upheld");
+    b.fill("#ruling-award", "240").await;
+    b.fill(
+        "#ruling-summary",
+        "De aanbieder betaalt € 240 terug, omdat het internet drie maanden niet goed werkte.",
+    )
+    .await;
+    b.fill("#ruling-reasoning", "De storingen zijn aangetoond met metingen.")
+        .await;
+    b.press("form[action$='/uitspraak'] button[type=submit]", "ruling-drafted")
+        .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Concept (alleen zichtbaar voor de commissie)") && page.contains("€ 240,00"),
+        "{page}"
+    );
+    assert_eq!(state_of(app, case_id).await, "hearing_scheduled");
+    sign_out(b).await;
+
+    sign_in(b, CONSUMER, TEST_PASSWORD).await;
+    open_case(b, case_id, "case-consumer-draft-hidden").await;
+    assert!(
+        !b.page_text().await.contains("drie maanden niet goed werkte"),
+        "the draft is the panel's"
+    );
+    sign_out(b).await;
+
+    sign_in(b, MEDIATOR, TEST_PASSWORD).await;
+    open_case(b, case_id, "case-panel-draft").await;
+    b.press("form[action$='/uitbrengen'] button[type=submit]", "ruling-issued")
+        .await;
+    assert_eq!(state_of(app, case_id).await, "in_compliance");
+    sign_out(b).await;
+}
+
 // ---- journeys ------------------------------------------------------------------------------
 
 /// Journey 1, the part the code holds today: a consumer registers, confirms by e-mail and signs
@@ -364,65 +426,14 @@ async fn journey_2_a_ruling_after_a_hearing_is_complied_with_and_the_case_closes
     let case_id = app.seed_case().await.case_id;
     to_mediation(&mut b, &app, case_id).await;
 
-    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-secretariat-mediation").await;
-    let tomorrow = (chrono::Utc::now().date_naive() + chrono::TimeDelta::days(1))
-        .format("%Y-%m-%d")
-        .to_string();
-    set_value(&b, "#hearing-date", &tomorrow).await;
-    set_value(&b, "#hearing-time", "10:00").await;
-    b.fill("#hearing-location", "Bordewijklaan 46, Den Haag").await;
-    b.press("form[action$='/zitting'] button[type=submit]", "hearing-planned")
-        .await;
-    assert_eq!(state_of(&app, case_id).await, "hearing_scheduled");
-    let page = b.page_text().await;
-    assert!(page.contains("Bordewijklaan 46, Den Haag"), "{page}");
-    sign_out(&mut b).await;
+    plan_hearing(&mut b, &app, case_id).await;
 
     sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
     open_case(&mut b, case_id, "case-consumer-hearing").await;
     assert!(b.page_text().await.contains("Bordewijklaan 46, Den Haag"));
     sign_out(&mut b).await;
 
-    sign_in(&mut b, MEDIATOR, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-panel-hearing").await;
-    b.find("#ruling-outcome option[value=upheld]")
-        .await
-        .click()
-        .await
-        .expect("choose upheld");
-    b.fill("#ruling-award", "240").await;
-    b.fill(
-        "#ruling-summary",
-        "De aanbieder betaalt € 240 terug, omdat het internet drie maanden niet goed werkte.",
-    )
-    .await;
-    b.fill("#ruling-reasoning", "De storingen zijn aangetoond met metingen.")
-        .await;
-    b.press("form[action$='/uitspraak'] button[type=submit]", "ruling-drafted")
-        .await;
-    let page = b.page_text().await;
-    assert!(
-        page.contains("Concept (alleen zichtbaar voor de commissie)") && page.contains("€ 240,00"),
-        "{page}"
-    );
-    assert_eq!(state_of(&app, case_id).await, "hearing_scheduled");
-    sign_out(&mut b).await;
-
-    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-consumer-draft-hidden").await;
-    assert!(
-        !b.page_text().await.contains("drie maanden niet goed werkte"),
-        "the draft is the panel's"
-    );
-    sign_out(&mut b).await;
-
-    sign_in(&mut b, MEDIATOR, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-panel-draft").await;
-    b.press("form[action$='/uitbrengen'] button[type=submit]", "ruling-issued")
-        .await;
-    assert_eq!(state_of(&app, case_id).await, "in_compliance");
-    sign_out(&mut b).await;
+    draft_and_issue(&mut b, &app, case_id).await;
 
     sign_in(&mut b, STAFF, TEST_PASSWORD).await;
     open_case(&mut b, case_id, "case-provider-ruling").await;
@@ -452,6 +463,104 @@ async fn journey_2_a_ruling_after_a_hearing_is_complied_with_and_the_case_closes
     confirm_compliance(&mut b).await;
     assert_eq!(state_of(&app, case_id).await, "closed");
     assert!(b.page_text().await.contains("Consument bevestigt: nagekomen"));
+    sign_out(&mut b).await;
+
+    b.finish().await;
+}
+
+/// Journey 3, the guarantee ending: the provider does not comply with an issued ruling; past the
+/// term the worker (driven directly, with its clock moved past the due date) opens a claim on the
+/// provider's guarantor; the consumer sees it, the secretariat records the payment and the case
+/// closes.
+#[tokio::test]
+async fn journey_3_a_ruling_not_complied_with_is_paid_by_the_guarantor_through_the_pages() {
+    let (app, _sink) = spawn_for_browser().await;
+    let Some(mut b) = Browser::launch("journey-3", &app.address).await else {
+        return;
+    };
+    let case_id = app.seed_case().await.case_id;
+    app.with_db(move |c| {
+        let now = chrono::Utc::now().naive_utc();
+        let (provider_id, scheme_id): (i64, i64) = cases::table
+            .find(case_id)
+            .select((cases::provider_id, cases::scheme_id))
+            .first(c)
+            .unwrap();
+        let guarantor = geschillenportaal::registry::create_guarantor(
+            c,
+            "Branchevereniging ICT",
+            "trade_association",
+            "garantie@branche.example.nl",
+            now,
+        )
+        .unwrap();
+        geschillenportaal::registry::create_membership(
+            c,
+            geschillenportaal::registry::NewMembership {
+                provider_id,
+                scheme_id,
+                valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                valid_until: None,
+                via: "trade_association",
+                guarantor_id: Some(guarantor),
+                status: "active",
+            },
+            now,
+        )
+        .unwrap();
+    })
+    .await;
+    to_mediation(&mut b, &app, case_id).await;
+    plan_hearing(&mut b, &app, case_id).await;
+    draft_and_issue(&mut b, &app, case_id).await;
+
+    // The provider stays silent past the compliance term.
+    let due = app
+        .with_db(move |c| {
+            cases::table
+                .find(case_id)
+                .select(cases::state_due_on)
+                .first::<Option<chrono::NaiveDate>>(c)
+                .unwrap()
+        })
+        .await
+        .expect("the compliance term runs");
+    let after = (due + chrono::TimeDelta::days(1)).and_hms_opt(9, 0, 0).unwrap();
+    geschillenportaal::jobs::worker::housekeeping(&app.worker_context(), after)
+        .await
+        .unwrap();
+    assert_eq!(state_of(&app, case_id).await, "guarantee_claim");
+
+    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-consumer-guarantee-claim").await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Nakomingsgarantie")
+            && page.contains("Branchevereniging ICT")
+            && page.contains("Gevraagd, nog niet betaald")
+            && !page.contains("Betaling door de garantsteller vastleggen"),
+        "{page}"
+    );
+    sign_out(&mut b).await;
+
+    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-secretariat-guarantee-claim").await;
+    b.press(
+        "form[action$='/garantie/betaald'] button[type=submit]",
+        "guarantee-paid",
+    )
+    .await;
+    assert_eq!(state_of(&app, case_id).await, "closed");
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Betaald") && !page.contains("Gevraagd, nog niet betaald"),
+        "{page}"
+    );
+    sign_out(&mut b).await;
+
+    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-consumer-closed").await;
+    assert!(b.page_text().await.contains("Hoe ging de aanbieder met uw klacht om?"));
     sign_out(&mut b).await;
 
     b.finish().await;
