@@ -62,7 +62,7 @@ impl Printable {
             "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n\
              <style>body{{font-family:\"DejaVu Sans\",Arial,sans-serif;max-width:42rem;margin:2rem auto;\
              padding:0 1rem;line-height:1.5;color:#1a1a1a}}h1{{font-size:1.5rem}}h2{{font-size:1.15rem;\
-             margin-top:1.5rem}}</style>\n</head>\n<body>\n<h1>{title}</h1>\n{body}</body>\n</html>\n",
+             margin-top:1.5rem}}</style>\n</head>\n<body>\n<main>\n<h1>{title}</h1>\n{body}</main>\n</body>\n</html>\n",
             lang = escape(&self.language),
             title = escape(&self.title),
         )
