@@ -400,6 +400,7 @@ pub async fn post_message(
         (status = 401, description = "No valid token", content_type = "application/problem+json"),
         (status = 403, description = "The token may only read (`read` scope)", content_type = "application/problem+json"),
         (status = 404, description = "No such case, or not one of the caller's", content_type = "application/problem+json"),
+        (status = 409, description = "The case is closed", content_type = "application/problem+json"),
         (status = 413, description = "Larger than the upload limit", content_type = "application/problem+json")
     )
 )]
