@@ -5,8 +5,10 @@
 //! generated document; see docs/API.md for adding an endpoint.
 
 use actix_web::{HttpResponse, get, web};
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
+
+use crate::accounts::identity::SESSION_COOKIE;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,12 +23,32 @@ use utoipa::{Modify, OpenApi};
         crate::registry::handlers::check_api,
         crate::publication::handlers::register_api,
         crate::publication::handlers::ruling_api,
+        crate::cases::api::list,
+        crate::cases::api::read,
+        crate::cases::api::take_action,
+        crate::cases::api::post_message,
+        crate::cases::api::upload_document,
+        crate::cases::api::download_document,
+        crate::offers::handlers::api_list,
+        crate::offers::handlers::api_make,
+        crate::offers::handlers::api_answer,
+        crate::compliance::handlers::api_report,
+        crate::intake::api::check,
+        crate::intake::api::create,
+        crate::intake::api::read,
+        crate::intake::api::replace,
+        crate::intake::api::submit,
     ),
     modifiers(&BearerToken),
     tags(
         (name = "accounts", description = "The caller"),
         (name = "registry", description = "Which providers are affiliated with which scheme"),
         (name = "rulings", description = "The public register of published, anonymised rulings"),
+        (name = "cases", description = "The caller's cases: read, take steps, post messages, add and fetch documents"),
+        (name = "offers", description = "Settlement offers within a case"),
+        (name = "compliance", description = "The provider's report that it complied with the outcome"),
+        (name = "intake", description = "Filing a complaint: the eligibility check (public) and the consumer's drafts \
+                                          (session cookie of a signed-in consumer, same origin only)"),
     )
 )]
 pub struct ApiDoc;
@@ -37,6 +59,14 @@ impl Modify for BearerToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                SESSION_COOKIE,
+                "The session cookie of a signed-in consumer (sign in through the web pages); requests from \
+                 other origins are refused",
+            ))),
+        );
     }
 }
 

@@ -31,15 +31,33 @@ pub fn routes(config: &mut web::ServiceConfig) {
 }
 
 /// One page of the caller's cases, sorted by due date (none last), then id.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CasePage {
     pub items: Vec<CaseListItem>,
     /// Pass as `after` for the next page; absent on the last page.
     pub next: Option<String>,
 }
 
+/// The caller's cases, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("state" = Option<String>, Query, description = "Only cases in this state"),
+        ("scheme" = Option<i64>, Query, description = "Only cases of this scheme (id)"),
+        ("overdue" = Option<String>, Query, description = "Any value: only cases past their due date"),
+        ("after" = Option<String>, Query, description = "The `next` cursor of the previous page")
+    ),
+    responses(
+        (status = 200, description = "One page of cases", body = CasePage),
+        (status = 400, description = "`after` is not a cursor", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json")
+    )
+)]
 #[get("/api/v1/cases")]
-async fn list(
+pub async fn list(
     caller: ApiCaller,
     state: web::Data<crate::startup::AppState>,
     query: web::Query<ListQuery>,
@@ -71,7 +89,7 @@ async fn list(
 }
 
 /// A case as the caller may see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseFile {
     pub id: i64,
     pub reference: String,
@@ -106,7 +124,7 @@ pub struct CaseFile {
     pub events: Vec<EventOut>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MessageOut {
     pub id: i64,
     pub author: String,
@@ -119,7 +137,7 @@ pub struct MessageOut {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Serialize, Queryable)]
+#[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
 pub struct EventOut {
     pub at: NaiveDateTime,
     pub kind: String,
@@ -128,8 +146,21 @@ pub struct EventOut {
     pub actor: Option<String>,
 }
 
+/// One case with its thread, documents, events and the steps the caller may take.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "The case as the caller may see it", body = CaseFile),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one of the caller's", content_type = "application/problem+json")
+    )
+)]
 #[get("/api/v1/cases/{id}")]
-async fn read(
+pub async fn read(
     caller: ApiCaller,
     state: web::Data<crate::startup::AppState>,
     path: web::Path<i64>,
@@ -231,7 +262,7 @@ async fn read(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ActionIn {
     pub action: String,
     pub version: i32,
@@ -239,15 +270,32 @@ pub struct ActionIn {
     pub note: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ActionOut {
     pub from: &'static str,
     pub state: &'static str,
     pub version: i32,
 }
 
+/// Takes a step of the procedure (one of the case's `actions`), checked against `version`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/actions",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    request_body = ActionIn,
+    responses(
+        (status = 200, description = "The step was taken", body = ActionOut),
+        (status = 400, description = "Unknown action, or a note that is needed or too long", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read (`read` scope)", content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one of the caller's", content_type = "application/problem+json"),
+        (status = 409, description = "The step is not possible now, or `version` is stale", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/cases/{id}/actions")]
-async fn take_action(
+pub async fn take_action(
     caller: ApiCaller,
     state: web::Data<crate::startup::AppState>,
     path: web::Path<i64>,
@@ -270,7 +318,7 @@ async fn take_action(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct MessageIn {
     pub body: String,
     #[serde(default = "everyone")]
@@ -279,12 +327,42 @@ pub struct MessageIn {
     pub ask_reaction: bool,
 }
 
+/// The `multipart/form-data` body of a document upload (for the OpenAPI document only).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    /// The file (PDF, image, text, office document; sniffed by content).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// What the document is (for example `evidence`).
+    kind: Option<String>,
+    /// Who may see it: `everyone` (default) or a narrower circle.
+    visibility: Option<String>,
+}
+
 fn everyone() -> String {
     "everyone".into()
 }
 
+/// Posts a message to the case's thread.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/messages",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    request_body = MessageIn,
+    responses(
+        (status = 201, description = "Posted (or held for moderation)", body = PostedMessage),
+        (status = 400, description = "Empty or too long body, unknown visibility, or a reaction the caller may not ask", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read (`read` scope)", content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one of the caller's", content_type = "application/problem+json"),
+        (status = 409, description = "The case is closed for messages", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/cases/{id}/messages")]
-async fn post_message(
+pub async fn post_message(
     caller: ApiCaller,
     state: web::Data<crate::startup::AppState>,
     path: web::Path<i64>,
@@ -309,8 +387,25 @@ async fn post_message(
 }
 
 /// `multipart/form-data` with `file`, and optionally `kind` and `visibility`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/documents",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "Stored", body = StoredDocument),
+        (status = 400, description = "No file, an unknown kind or visibility, or a file type that is not accepted", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read (`read` scope)", content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one of the caller's", content_type = "application/problem+json"),
+        (status = 409, description = "The case is closed", content_type = "application/problem+json"),
+        (status = 413, description = "Larger than the upload limit", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/cases/{id}/documents")]
-async fn upload_document(
+pub async fn upload_document(
     caller: ApiCaller,
     state: web::Data<crate::startup::AppState>,
     path: web::Path<i64>,
@@ -324,8 +419,24 @@ async fn upload_document(
     Ok(HttpResponse::Created().json(stored))
 }
 
+/// The file itself, as an attachment.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/documents/{document}",
+    tag = "cases",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "The case id"),
+        ("document" = i64, Path, description = "The document id")
+    ),
+    responses(
+        (status = 200, description = "The file, with its stored content type", content_type = "application/octet-stream"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 404, description = "No such case or document, or not visible to the caller", content_type = "application/problem+json")
+    )
+)]
 #[get("/api/v1/cases/{id}/documents/{document}")]
-async fn download_document(
+pub async fn download_document(
     caller: ApiCaller,
     state: web::Data<crate::startup::AppState>,
     path: web::Path<(i64, i64)>,

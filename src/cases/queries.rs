@@ -76,7 +76,7 @@ pub fn case_with_parties(conn: &mut DbConnection, case_id: i64) -> QueryResult<O
 }
 
 /// A line of a case list.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct CaseListItem {
     pub id: i64,
     pub reference: String,

@@ -165,7 +165,7 @@ pub async fn take_action(
 }
 
 /// A message as posted.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct PostedMessage {
     pub id: i64,
     /// Held for the secretariat's moderation instead of shown.
@@ -236,7 +236,7 @@ pub struct Upload {
 }
 
 /// A document as stored.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct StoredDocument {
     pub id: i64,
     pub file_name: String,
@@ -301,7 +301,7 @@ pub async fn add_document(
 }
 
 /// One document of the case, as listed.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Queryable, Serialize, utoipa::ToSchema)]
 pub struct DocumentListing {
     pub id: i64,
     pub file_name: String,

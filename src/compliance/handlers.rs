@@ -259,19 +259,36 @@ async fn rate(
 }
 
 /// `POST /api/v1/cases/{id}/compliance`: the provider reports compliance.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ComplianceReportJson {
     pub note: String,
 }
 
 /// The answer to a compliance report.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct ComplianceReportedJson {
     pub reported: bool,
 }
 
+/// The provider reports that it has complied with the outcome.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/compliance",
+    tag = "compliance",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    request_body = ComplianceReportJson,
+    responses(
+        (status = 201, description = "Reported", body = ComplianceReportedJson),
+        (status = 400, description = "The note is empty or too long", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read (`read` scope)", content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or the caller is not its provider", content_type = "application/problem+json"),
+        (status = 409, description = "No compliance report possible now", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/cases/{id}/compliance")]
-async fn api_report(
+pub async fn api_report(
     caller: ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<i64>,

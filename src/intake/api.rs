@@ -30,7 +30,7 @@ pub fn routes(config: &mut web::ServiceConfig) {
 }
 
 /// A draft as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DraftResponse {
     pub id: i64,
     pub answers: Draft,
@@ -44,7 +44,7 @@ pub struct DraftResponse {
 }
 
 /// The answer to a submit.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FiledResponse {
     pub case_id: i64,
     pub reference: String,
@@ -54,7 +54,7 @@ pub struct FiledResponse {
 }
 
 /// The answer of the public eligibility check.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CheckResponse {
     pub missing_step: Option<&'static str>,
     pub eligibility: EligibilityView,
@@ -136,8 +136,20 @@ async fn respond(state: &web::Data<AppState>, row: &DraftRow, language: Language
     })
 }
 
+/// Checks a set of answers: may this complaint be filed (public, no sign-in).
+#[utoipa::path(
+    post,
+    path = "/api/v1/intake/eligibility",
+    tag = "intake",
+    request_body = Draft,
+    responses(
+        (status = 200, description = "The eligibility of the answers", body = CheckResponse),
+        (status = 400, description = "Not JSON, or an unknown field or value", content_type = "application/problem+json"),
+        (status = 422, description = "Answers that cannot be right, with `errors` per field", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/intake/eligibility")]
-async fn check(state: web::Data<AppState>, body: web::Json<Draft>) -> AppResult<HttpResponse> {
+pub async fn check(state: web::Data<AppState>, body: web::Json<Draft>) -> AppResult<HttpResponse> {
     let draft = body.into_inner();
     let problems = wizard::check_draft(&draft, Utc::now().date_naive());
     if !problems.is_empty() {
@@ -150,8 +162,24 @@ async fn check(state: web::Data<AppState>, body: web::Json<Draft>) -> AppResult<
     }))
 }
 
+/// Starts a draft with these answers.
+#[utoipa::path(
+    post,
+    path = "/api/v1/intake/drafts",
+    tag = "intake",
+    security(("session" = [])),
+    request_body = Draft,
+    responses(
+        (status = 201, description = "The draft", body = DraftResponse),
+        (status = 400, description = "Not JSON, or an unknown field or value", content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json"),
+        (status = 403, description = "The session's user is not a consumer", content_type = "application/problem+json"),
+        (status = 409, description = "Too many open drafts", content_type = "application/problem+json"),
+        (status = 422, description = "Answers that cannot be right, with `errors` per field", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/intake/drafts")]
-async fn create(
+pub async fn create(
     CurrentUser(signed_in): CurrentUser,
     state: web::Data<AppState>,
     body: web::Json<Draft>,
@@ -194,8 +222,22 @@ fn save(
     Ok(())
 }
 
+/// One of the consumer's drafts.
+#[utoipa::path(
+    get,
+    path = "/api/v1/intake/drafts/{id}",
+    tag = "intake",
+    security(("session" = [])),
+    params(("id" = i64, Path, description = "The draft id")),
+    responses(
+        (status = 200, description = "The draft", body = DraftResponse),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json"),
+        (status = 403, description = "The session's user is not a consumer", content_type = "application/problem+json"),
+        (status = 404, description = "No such draft of this consumer", content_type = "application/problem+json")
+    )
+)]
 #[get("/api/v1/intake/drafts/{id}")]
-async fn read(
+pub async fn read(
     CurrentUser(signed_in): CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -210,8 +252,26 @@ async fn read(
     Ok(HttpResponse::Ok().json(respond(&state, &row, language_of(&signed_in)).await?))
 }
 
+/// Replaces a draft's answers.
+#[utoipa::path(
+    put,
+    path = "/api/v1/intake/drafts/{id}",
+    tag = "intake",
+    security(("session" = [])),
+    params(("id" = i64, Path, description = "The draft id")),
+    request_body = Draft,
+    responses(
+        (status = 200, description = "The draft", body = DraftResponse),
+        (status = 400, description = "Not JSON, or an unknown field or value", content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json"),
+        (status = 403, description = "The session's user is not a consumer", content_type = "application/problem+json"),
+        (status = 404, description = "No such draft of this consumer", content_type = "application/problem+json"),
+        (status = 409, description = "The draft has been filed", content_type = "application/problem+json"),
+        (status = 422, description = "Answers that cannot be right, with `errors` per field", content_type = "application/problem+json")
+    )
+)]
 #[put("/api/v1/intake/drafts/{id}")]
-async fn replace(
+pub async fn replace(
     CurrentUser(signed_in): CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -240,8 +300,25 @@ async fn replace(
     Ok(HttpResponse::Ok().json(respond(&state, &row, language).await?))
 }
 
+/// Files the draft as a case (idempotent: a second submit answers 200 with the same case).
+#[utoipa::path(
+    post,
+    path = "/api/v1/intake/drafts/{id}/submit",
+    tag = "intake",
+    security(("session" = [])),
+    params(("id" = i64, Path, description = "The draft id")),
+    responses(
+        (status = 201, description = "Filed", body = FiledResponse),
+        (status = 200, description = "Filed before; nothing new happened", body = FiledResponse),
+        (status = 401, description = "Not signed in", content_type = "application/problem+json"),
+        (status = 403, description = "Not a consumer, or the e-mail address is not confirmed", content_type = "application/problem+json"),
+        (status = 404, description = "No such draft of this consumer", content_type = "application/problem+json"),
+        (status = 409, description = "The complaint cannot be filed yet, with `eligibility`", content_type = "application/problem+json"),
+        (status = 422, description = "The draft misses answers, with `missing_step`", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/intake/drafts/{id}/submit")]
-async fn submit(
+pub async fn submit(
     CurrentUser(signed_in): CurrentUser,
     state: web::Data<AppState>,
     path: web::Path<i64>,

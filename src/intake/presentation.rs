@@ -25,7 +25,7 @@ const ROLES: [DateRole; 8] = [
 ];
 
 /// One check as the reader sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CheckView {
     pub check: &'static str,
     pub outcome: &'static str,
@@ -41,7 +41,7 @@ pub struct CheckView {
 }
 
 /// The whole result as the reader sees it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EligibilityView {
     pub verdict: &'static str,
     pub verdict_text: String,

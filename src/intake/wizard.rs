@@ -205,10 +205,11 @@ impl FromStr for ProviderAnswer {
 
 /// The consumer's answers so far, as stored in `intake_drafts.answers` and sent to the JSON API. Every
 /// field is optional until the review; [`check_draft`] refuses values that cannot be right.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct Draft {
     /// Who the complaint is against.
+    #[schema(value_type = Option<String>)]
     pub counterparty: Option<CounterpartyKind>,
     /// Whether the applicant is a private person.
     pub applicant_is_consumer: Option<bool>,
@@ -217,6 +218,7 @@ pub struct Draft {
     /// The consumer says the provider is not in the registry (searched, not found).
     pub provider_unlisted: Option<bool>,
     /// What it is about.
+    #[schema(value_type = Option<String>)]
     pub category: Option<Category>,
     /// Whether a court or another dispute body has the dispute.
     pub before_court_or_other_body: Option<bool>,
@@ -227,10 +229,12 @@ pub struct Draft {
     /// The first contact about the problem (often by phone).
     pub first_contact_date: Option<NaiveDate>,
     /// How the consumer complained.
+    #[schema(value_type = Option<String>)]
     pub written_complaint_channel: Option<ComplaintChannel>,
     /// The day of the written complaint.
     pub written_complaint_date: Option<NaiveDate>,
     /// The provider's reaction.
+    #[schema(value_type = Option<String>)]
     pub provider_answer: Option<ProviderAnswer>,
     /// The day of the provider's answer.
     pub provider_answer_date: Option<NaiveDate>,

@@ -184,7 +184,7 @@ async fn answer_offer(
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Answer {
     Accept,
@@ -202,7 +202,7 @@ impl Answer {
 }
 
 /// What an answer led to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AnswerResult {
     Settled,
@@ -325,7 +325,7 @@ fn settlement_compliance_due(
 // JSON API
 
 /// An offer as the API shows it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OfferJson {
     pub id: i64,
     pub status: String,
@@ -359,13 +359,13 @@ impl From<OfferRow> for OfferJson {
 }
 
 /// `GET /api/v1/cases/{id}/offers`: every offer of the case, newest first.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OfferListJson {
     pub offers: Vec<OfferJson>,
 }
 
 /// `POST /api/v1/cases/{id}/offers`: a new offer, or a counter-offer with `replaces_offer_id`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct NewOfferJson {
     pub amount_cents: Option<i64>,
     #[serde(default)]
@@ -376,14 +376,14 @@ pub struct NewOfferJson {
 }
 
 /// `POST /api/v1/cases/{id}/offers/{offer_id}/answer`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, utoipa::ToSchema)]
 pub struct AnswerJson {
     pub answer: Answer,
     #[serde(default)]
     pub reason: String,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AnswerResultJson {
     pub result: AnswerResult,
 }
@@ -395,8 +395,21 @@ fn api_failure(failure: OfferFailure) -> AppError {
     }
 }
 
+/// Every offer of the case, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{id}/offers",
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "The offers", body = OfferListJson),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one of the caller's", content_type = "application/problem+json")
+    )
+)]
 #[get("/api/v1/cases/{id}/offers")]
-async fn api_list(caller: ApiCaller, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
+pub async fn api_list(caller: ApiCaller, state: web::Data<AppState>, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let (case, _) = load_case(&state, caller.actor, path.into_inner()).await?;
     let list = state
         .db
@@ -407,8 +420,25 @@ async fn api_list(caller: ApiCaller, state: web::Data<AppState>, path: web::Path
     }))
 }
 
+/// Makes a settlement offer, or a counter-offer with `replaces_offer_id`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/offers",
+    tag = "offers",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The case id")),
+    request_body = NewOfferJson,
+    responses(
+        (status = 201, description = "The offer made", body = OfferJson),
+        (status = 400, description = "Invalid amount, actions, terms or expiry date", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read (`read` scope)", content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or not one of the caller's", content_type = "application/problem+json"),
+        (status = 409, description = "No offer possible in this state, or the offer to replace is no longer open", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/cases/{id}/offers")]
-async fn api_make(
+pub async fn api_make(
     caller: ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<i64>,
@@ -458,8 +488,28 @@ async fn api_make(
     Ok(HttpResponse::Created().json(OfferJson::from(made)))
 }
 
+/// Accepts or rejects an open offer.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{id}/offers/{offer}/answer",
+    tag = "offers",
+    security(("bearer" = [])),
+    params(
+        ("id" = i64, Path, description = "The case id"),
+        ("offer" = i64, Path, description = "The offer id")
+    ),
+    request_body = AnswerJson,
+    responses(
+        (status = 200, description = "What the answer led to", body = AnswerResultJson),
+        (status = 400, description = "Not a valid answer", content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", content_type = "application/problem+json"),
+        (status = 403, description = "The token may only read (`read` scope)", content_type = "application/problem+json"),
+        (status = 404, description = "No such case or offer, or not one the caller may answer", content_type = "application/problem+json"),
+        (status = 409, description = "The offer is no longer open", content_type = "application/problem+json")
+    )
+)]
 #[post("/api/v1/cases/{id}/offers/{offer}/answer")]
-async fn api_answer(
+pub async fn api_answer(
     caller: ApiCaller,
     state: web::Data<AppState>,
     path: web::Path<(i64, i64)>,

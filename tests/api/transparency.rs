@@ -875,6 +875,49 @@ async fn the_openapi_document_matches_its_snapshot_and_is_served() {
     assert!(docs.contains("/api/v1/rulings") && !docs.contains("<script"));
 }
 
+/// Every `#[get("/api/v1…")]`, `#[post(…)]`, `#[put(…)]`, `#[patch(…)]` and `#[delete(…)]` route in
+/// `src/` is described in the OpenAPI document (only the document and its HTML page are not), so a new
+/// endpoint cannot be forgotten.
+#[test]
+fn every_api_route_in_the_source_is_in_the_openapi_document() {
+    fn walk(dir: &std::path::Path, found: &mut Vec<(String, String)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let source = std::fs::read_to_string(&path).unwrap();
+                for line in source.lines() {
+                    for method in ["get", "post", "put", "patch", "delete"] {
+                        let Some(rest) = line.trim().strip_prefix(&format!("#[{method}(\"/api/v1")) else {
+                            continue;
+                        };
+                        let route = rest.split('"').next().unwrap();
+                        found.push((method.to_owned(), format!("/api/v1{route}")));
+                    }
+                }
+            }
+        }
+    }
+    let mut routes = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut routes,
+    );
+    assert!(routes.len() >= 20, "the walk finds the API routes: {routes:?}");
+    let document: Value = serde_json::from_str(&geschillenportaal::openapi::document()).unwrap();
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|(_, path)| path != "/api/v1/openapi.json" && path != "/api/v1/docs")
+        .filter(|(method, path)| !document["paths"][path.as_str()][method.as_str()].is_object())
+        .map(|(method, path)| format!("{} {path}", method.to_uppercase()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "add #[utoipa::path] and register in src/openapi.rs: {missing:?}"
+    );
+}
+
 /// A received request: its headers (lower-case names) and its body.
 type Request = (Vec<(String, String)>, String);
 
