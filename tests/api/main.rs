@@ -2,6 +2,7 @@
 //! database (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set).
 
 mod accounts;
+mod authorization;
 mod cases;
 mod cases_api;
 mod extensions;
