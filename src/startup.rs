@@ -34,6 +34,8 @@ pub struct AppState {
     pub emails: Arc<EmailTemplates>,
     pub moderation: Arc<WordList>,
     pub metrics: Metrics,
+    /// Statistics kept for the hour (`statistics::cache`).
+    pub figures: Arc<crate::statistics::cache::FiguresCache>,
 }
 
 impl AppState {
@@ -160,6 +162,7 @@ impl Application {
             emails: emails.clone(),
             moderation,
             metrics: metrics.clone(),
+            figures: Default::default(),
         });
 
         let prometheus = PrometheusMetricsBuilder::new("portal")
@@ -234,9 +237,12 @@ fn build_server(
             .app_data(
                 web::QueryConfig::default().error_handler(|error, _| AppError::BadRequest(error.to_string()).into()),
             )
+            // A path segment that is no id (`/zaken/abc`, an id past i64) names nothing: the
+            // same 404 as an unknown id, as a page or a problem document, not actix's plain text.
+            .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
             .wrap(from_fn(security::renew_session_cookie))
-            .wrap(error_pages::middleware())
             .wrap(from_fn(security::origin_check))
+            .wrap(error_pages::middleware())
             .wrap(security::headers(https))
             .wrap(Compress::default())
             .wrap(prometheus.clone())

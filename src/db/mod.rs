@@ -4,6 +4,7 @@
 //! [`Database::run`], which moves the work onto tokio's blocking threads.
 
 pub mod schema;
+mod sqlite_tuning;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -93,6 +94,7 @@ impl ManageConnection for ConnectionManager {
                 .map(DbConnection::Postgres)
                 .map_err(r2d2::Error::ConnectionError),
             DatabaseTarget::Sqlite(path) => {
+                sqlite_tuning::register();
                 let mut conn =
                     SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers work while one writer writes; foreign keys are off by default in SQLite.
@@ -141,7 +143,9 @@ impl Database {
             .max_size(max_connections)
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(3))
-            .test_on_check_out(true)
+            // A PostgreSQL connection can die with the server; an SQLite file cannot, and
+            // testing it costs a statement per checkout.
+            .test_on_check_out(matches!(target, DatabaseTarget::Postgres(_)))
             .build_unchecked(manager);
         Ok(Self { pool, target })
     }

@@ -3,6 +3,7 @@
 //! provider's dashboard ([`dashboard_block`]). Charts are inline SVG (`super::svg`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{NaiveDateTime, TimeDelta, Utc};
@@ -10,6 +11,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::cache::{Comparison, FiguresCache, SchemeFigures};
 use super::queries::{self, Filter};
 use super::svg::{Bar, bar_chart};
 use super::{Figures, figures, tenths_text};
@@ -29,48 +31,100 @@ fn window(now: NaiveDateTime) -> (NaiveDateTime, NaiveDateTime) {
     (now - TimeDelta::days(365), now)
 }
 
-/// A provider's figures and its sector's (the schemes its cases of the period are in).
-pub struct Comparison {
-    pub provider: Figures,
-    pub sector: Figures,
+/// A provider's figures against its sector's, kept for the hour (`FiguresCache`). With all its
+/// cases of the period in one scheme (the usual case), both come from that scheme's figures, which
+/// every provider of the scheme shares; otherwise the sector is the schemes together.
+pub fn compare(
+    conn: &mut DbConnection,
+    figures_cache: &FiguresCache,
+    provider_id: i64,
+    now: NaiveDateTime,
+) -> QueryResult<Arc<Comparison>> {
+    figures_cache.comparison(provider_id, now, || {
+        let (from, until) = window(now);
+        let (from_day, until_day) = days(from, until);
+        let scheme_ids: Vec<i64> = cases::table
+            .filter(cases::provider_id.eq(provider_id))
+            .filter(cases::submitted_at.ge(from))
+            .select(cases::scheme_id)
+            .distinct()
+            .load(conn)?;
+        if let [scheme_id] = scheme_ids[..] {
+            let scheme = figures_cache.scheme(scheme_id, now, || scheme_figures(conn, scheme_id, now))?;
+            let provider = scheme
+                .providers
+                .get(&provider_id)
+                .map(|(_, f)| f.clone())
+                .unwrap_or_else(|| figures(&[], &[], from_day, until_day));
+            return Ok(Comparison {
+                provider,
+                sector: scheme.total.clone(),
+            });
+        }
+        // The sector's histories hold the provider's own.
+        let mut sector = Vec::new();
+        let mut sector_ratings = Vec::new();
+        for scheme_id in scheme_ids {
+            let filter = Filter {
+                provider_id: None,
+                scheme_id: Some(scheme_id),
+                from,
+                until,
+            };
+            sector.extend(queries::histories(conn, filter)?);
+            sector_ratings.extend(queries::ratings(conn, filter)?);
+        }
+        let own: Vec<_> = sector
+            .iter()
+            .filter(|c| c.provider_id == provider_id)
+            .cloned()
+            .collect();
+        let own_ratings: Vec<i32> = sector_ratings
+            .iter()
+            .filter(|(p, _)| *p == provider_id)
+            .map(|(_, s)| *s)
+            .collect();
+        let sector_ratings: Vec<i32> = sector_ratings.into_iter().map(|(_, s)| s).collect();
+        Ok(Comparison {
+            provider: figures(&own, &own_ratings, from_day, until_day),
+            sector: figures(&sector, &sector_ratings, from_day, until_day),
+        })
+    })
 }
 
-pub fn compare(conn: &mut DbConnection, provider_id: i64, now: NaiveDateTime) -> QueryResult<Comparison> {
+/// A scheme's figures over the last 12 months: the whole and each provider in it.
+pub fn scheme_figures(conn: &mut DbConnection, scheme_id: i64, now: NaiveDateTime) -> QueryResult<SchemeFigures> {
     let (from, until) = window(now);
-    let (from_day, until_day) = days(from, until);
-    // The schemes of the provider's cases in the window; the sector's histories hold the provider's own.
-    let scheme_ids: Vec<i64> = cases::table
-        .filter(cases::provider_id.eq(provider_id))
-        .filter(cases::submitted_at.ge(from))
-        .select(cases::scheme_id)
-        .distinct()
-        .load(conn)?;
-    let mut sector = Vec::new();
-    let mut sector_ratings = Vec::new();
-    for scheme_id in scheme_ids {
-        let filter = Filter {
-            provider_id: None,
-            scheme_id: Some(scheme_id),
-            from,
-            until,
-        };
-        sector.extend(queries::histories(conn, filter)?);
-        sector_ratings.extend(queries::ratings(conn, filter)?);
+    let filter = Filter {
+        provider_id: None,
+        scheme_id: Some(scheme_id),
+        from,
+        until,
+    };
+    let histories = queries::histories(conn, filter)?;
+    let ratings = queries::ratings(conn, filter)?;
+    let mut by_provider: BTreeMap<i64, (Vec<&super::CaseHistory>, Vec<i32>)> = BTreeMap::new();
+    for case in &histories {
+        by_provider.entry(case.provider_id).or_default().0.push(case);
     }
-    let own: Vec<_> = sector
-        .iter()
-        .filter(|c| c.provider_id == provider_id)
-        .cloned()
+    for (provider, score) in ratings.iter().copied() {
+        by_provider.entry(provider).or_default().1.push(score);
+    }
+    let ids: Vec<i64> = by_provider.keys().copied().collect();
+    let names = queries::provider_names(conn, &ids)?;
+    let (from_day, until_day) = days(from, until);
+    let providers = by_provider
+        .into_iter()
+        .map(|(id, (cases, scores))| {
+            let cases: Vec<super::CaseHistory> = cases.into_iter().cloned().collect();
+            let name = names.get(&id).cloned().unwrap_or_default();
+            (id, (name, figures(&cases, &scores, from_day, until_day)))
+        })
         .collect();
-    let own_ratings: Vec<i32> = sector_ratings
-        .iter()
-        .filter(|(p, _)| *p == provider_id)
-        .map(|(_, s)| *s)
-        .collect();
-    let sector_ratings: Vec<i32> = sector_ratings.into_iter().map(|(_, s)| s).collect();
-    Ok(Comparison {
-        provider: figures(&own, &own_ratings, from_day, until_day),
-        sector: figures(&sector, &sector_ratings, from_day, until_day),
+    let all_ratings: Vec<i32> = ratings.iter().map(|(_, s)| *s).collect();
+    Ok(SchemeFigures {
+        total: figures(&histories, &all_ratings, from_day, until_day),
+        providers,
     })
 }
 
@@ -158,6 +212,7 @@ fn comparison_charts(page: &PageContext, c: &Comparison, id: &str) -> Value {
 async fn provider_page(page: PageContext, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let provider_id = path.into_inner();
     let now = Utc::now().naive_utc();
+    let figures_cache = page.data().figures.clone();
     let (name, comparison) = page
         .data()
         .db
@@ -168,7 +223,7 @@ async fn provider_page(page: PageContext, path: web::Path<i64>) -> AppResult<Htt
                 .first(conn)
                 .optional()?
                 .ok_or(AppError::NotFound)?;
-            Ok((name, compare(conn, provider_id, now)?))
+            Ok((name, compare(conn, &figures_cache, provider_id, now)?))
         })
         .await?;
     page.render(
@@ -189,10 +244,11 @@ pub async fn dashboard_block(page: &PageContext, actor: &Actor) -> AppResult<Val
         return Ok(Value::Null);
     };
     let now = Utc::now().naive_utc();
+    let figures_cache = page.data().figures.clone();
     let comparison = page
         .data()
         .db
-        .run(move |conn| -> AppResult<_> { Ok(compare(conn, provider_id, now)?) })
+        .run(move |conn| -> AppResult<_> { Ok(compare(conn, &figures_cache, provider_id, now)?) })
         .await?;
     Ok(json!({
         "provider_id": provider_id,
@@ -212,7 +268,7 @@ pub struct SchemeQuery {
 async fn scheme_page(page: PageContext, query: web::Query<SchemeQuery>) -> AppResult<HttpResponse> {
     let code = query.into_inner().scheme.trim().to_ascii_uppercase();
     let now = Utc::now().naive_utc();
-    let (from, until) = window(now);
+    let figures_cache = page.data().figures.clone();
     let (all_schemes, chosen) = page
         .data()
         .db
@@ -224,35 +280,15 @@ async fn scheme_page(page: PageContext, query: web::Query<SchemeQuery>) -> AppRe
             let Some((scheme_id, _, _)) = all.iter().find(|(_, c, _)| *c == code).cloned() else {
                 return Ok((all, None));
             };
-            let filter = Filter {
-                provider_id: None,
-                scheme_id: Some(scheme_id),
-                from,
-                until,
-            };
-            let histories = queries::histories(conn, filter)?;
-            let ratings = queries::ratings(conn, filter)?;
-            let mut by_provider: BTreeMap<i64, (Vec<super::CaseHistory>, Vec<i32>)> = BTreeMap::new();
-            for case in &histories {
-                by_provider.entry(case.provider_id).or_default().0.push(case.clone());
-            }
-            for (provider, score) in ratings.iter().copied() {
-                by_provider.entry(provider).or_default().1.push(score);
-            }
-            let ids: Vec<i64> = by_provider.keys().copied().collect();
-            let names = queries::provider_names(conn, &ids)?;
-            let (from_day, until_day) = days(from, until);
-            let mut rows: Vec<(i64, String, Figures)> = by_provider
-                .into_iter()
-                .map(|(id, (cases, scores))| {
-                    let name = names.get(&id).cloned().unwrap_or_default();
-                    (id, name, figures(&cases, &scores, from_day, until_day))
-                })
-                .filter(|(_, _, f)| f.cases > 0 || f.ratings > 0)
+            let scheme = figures_cache.scheme(scheme_id, now, || scheme_figures(conn, scheme_id, now))?;
+            let mut rows: Vec<(i64, String, Figures)> = scheme
+                .providers
+                .iter()
+                .filter(|(_, (_, f))| f.cases > 0 || f.ratings > 0)
+                .map(|(id, (name, f))| (*id, name.clone(), f.clone()))
                 .collect();
             rows.sort_by(|a, b| b.2.cases.cmp(&a.2.cases).then_with(|| a.1.cmp(&b.1)));
-            let all_ratings: Vec<i32> = ratings.iter().map(|(_, s)| *s).collect();
-            let total = figures(&histories, &all_ratings, from_day, until_day);
+            let total = scheme.total.clone();
             Ok((all, Some((code.clone(), rows, total))))
         })
         .await?;

@@ -3,6 +3,7 @@
 //! Computed from the case events ([`CaseHistory`], loaded by `queries`) by pure functions,
 //! so the same facts feed the yearly report (`crate::report`). Charts: `svg` (pure).
 
+pub mod cache;
 pub mod handlers;
 pub mod queries;
 pub mod svg;

@@ -167,7 +167,9 @@ impl PageContext {
         template: &str,
         page: Value,
     ) -> AppResult<HttpResponse> {
-        let body = self.state.templates.render(template, &self.layout_data(page))?;
+        // A context made from the value itself: `render(&value)` would first deep-copy it.
+        let context = handlebars::Context::from(self.layout_data(page));
+        let body = self.state.templates.render_with_context(template, &context)?;
         let mut response = HttpResponse::build(status);
         response.content_type("text/html; charset=utf-8");
         // Pages show personal data: never cache them in shared caches or the back button.

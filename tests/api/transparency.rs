@@ -1389,7 +1389,9 @@ async fn the_statistics_and_the_report_stay_fast_with_20000_cases_and_100000_eve
         let provider_id: i64 = cases::table.find(case_id).select(cases::provider_id).first(conn).unwrap();
         let now = Utc::now().naive_utc();
         let started = std::time::Instant::now();
-        let comparison = geschillenportaal::statistics::handlers::compare(conn, provider_id, now).unwrap();
+        let figures_cache = geschillenportaal::statistics::cache::FiguresCache::default();
+        let comparison =
+            geschillenportaal::statistics::handlers::compare(conn, &figures_cache, provider_id, now).unwrap();
         let took = started.elapsed();
         eprintln!("provider against sector, 20,000 cases: {took:?}; {:?}", comparison.provider);
         assert!(comparison.provider.cases >= 20_000);
