@@ -116,6 +116,7 @@ pub struct CaseFile {
     pub description: String,
     /// The private part: only for the provider, the mediator and the secretariat.
     pub private_note: Option<String>,
+    #[serde(serialize_with = "crate::web::utc::serialize")]
     pub submitted_at: NaiveDateTime,
     /// The steps the caller may take now (`POST …/actions`).
     pub actions: Vec<&'static str>,
@@ -134,11 +135,13 @@ pub struct MessageOut {
     /// `visible`, `held` (only the author and the secretariat see it) or `removed`.
     pub moderation: String,
     pub reply_due_on: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::web::utc::serialize")]
     pub created_at: NaiveDateTime,
 }
 
 #[derive(Debug, Serialize, Queryable, utoipa::ToSchema)]
 pub struct EventOut {
+    #[serde(serialize_with = "crate::web::utc::serialize")]
     pub at: NaiveDateTime,
     pub kind: String,
     pub from_state: Option<String>,
@@ -430,7 +433,19 @@ pub async fn upload_document(
         ("document" = i64, Path, description = "The document id")
     ),
     responses(
-        (status = 200, description = "The file, with its stored content type", content_type = "application/octet-stream"),
+        // The accepted kinds of `documents::ACCEPTED`; a test keeps the two lists equal.
+        (status = 200, description = "The file, with its stored content type", content(
+            (Vec<u8> = "application/pdf"),
+            (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"),
+            (Vec<u8> = "image/gif"),
+            (Vec<u8> = "image/webp"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.text"),
+            (Vec<u8> = "application/vnd.oasis.opendocument.spreadsheet"),
+            (Vec<u8> = "text/plain")
+        )),
         (status = 401, description = "No valid token", content_type = "application/problem+json"),
         (status = 404, description = "No such case or document, or not visible to the caller", content_type = "application/problem+json")
     )

@@ -84,7 +84,9 @@ pub struct CaseListItem {
     pub state_due_on: Option<NaiveDate>,
     pub category: String,
     pub claim_cents: Option<i64>,
+    #[serde(serialize_with = "crate::web::utc::serialize")]
     pub submitted_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::web::utc::serialize")]
     pub updated_at: NaiveDateTime,
     pub provider_name: String,
     pub scheme_code: String,

@@ -310,6 +310,7 @@ pub struct DocumentListing {
     pub size_bytes: i64,
     pub sha256: String,
     pub visibility: String,
+    #[serde(serialize_with = "crate::web::utc::serialize")]
     pub created_at: NaiveDateTime,
     pub uploaded_by: String,
 }

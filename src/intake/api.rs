@@ -64,9 +64,13 @@ fn language_of(signed_in: &SignedIn) -> Language {
     Language::from_code(&signed_in.user.language).unwrap_or_default()
 }
 
+/// The intake API is for consumers: anyone else is told so (`403`, as documented), which
+/// reveals nothing, since drafts are only ever looked up among the caller's own.
 fn consumer(signed_in: &SignedIn) -> AppResult<Actor> {
     let actor = Actor::from(signed_in);
-    policy::ensure(actor.role == Role::Consumer)?;
+    if actor.role != Role::Consumer {
+        return Err(AppError::Forbidden("the intake API is for consumers"));
+    }
     Ok(actor)
 }
 

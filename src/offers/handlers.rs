@@ -336,7 +336,9 @@ pub struct OfferJson {
     pub expires_on: chrono::NaiveDate,
     pub replaces_offer_id: Option<i64>,
     pub response_reason: String,
+    #[serde(serialize_with = "crate::web::utc::serialize")]
     pub created_at: chrono::NaiveDateTime,
+    #[serde(serialize_with = "crate::web::utc::option::serialize")]
     pub responded_at: Option<chrono::NaiveDateTime>,
 }
 

@@ -150,6 +150,7 @@ pub struct RulingDocument {
     pub summary: String,
     /// The anonymised text of the ruling.
     pub body: String,
+    #[serde(serialize_with = "crate::web::utc::option::serialize")]
     pub published_at: Option<chrono::NaiveDateTime>,
 }
 

@@ -338,6 +338,7 @@ pub struct RegisterItem {
     #[diesel(sql_type = Text)]
     pub summary: String,
     #[diesel(sql_type = Nullable<Timestamp>)]
+    #[serde(serialize_with = "crate::web::utc::option::serialize")]
     pub published_at: Option<NaiveDateTime>,
 }
 

@@ -9,3 +9,4 @@ pub mod home;
 pub mod page;
 pub mod security;
 pub mod templates;
+pub mod utc;

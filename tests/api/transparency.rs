@@ -918,6 +918,18 @@ fn every_api_route_in_the_source_is_in_the_openapi_document() {
     );
 }
 
+/// A downloaded document is one of the accepted kinds: the document lists exactly those.
+#[test]
+fn the_document_download_lists_every_accepted_content_type() {
+    let document: Value = serde_json::from_str(&geschillenportaal::openapi::document()).unwrap();
+    let content = &document["paths"]["/api/v1/cases/{id}/documents/{document}"]["get"]["responses"]["200"]["content"];
+    let mut documented: Vec<&str> = content.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut accepted: Vec<&str> = geschillenportaal::documents::ACCEPTED.iter().map(|(t, _)| *t).collect();
+    documented.sort_unstable();
+    accepted.sort_unstable();
+    assert_eq!(documented, accepted);
+}
+
 /// A received request: its headers (lower-case names) and its body.
 type Request = (Vec<(String, String)>, String);
 
