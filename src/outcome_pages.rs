@@ -25,12 +25,25 @@ use crate::startup::AppState;
 use crate::web::error::AppError;
 use crate::web::page::PageContext;
 
-/// Input that cannot be used: the message in the user's language with the way back to the case (`422`).
-pub fn invalid(page: &PageContext, case_id: i64, message_key: &str) -> Result<HttpResponse, AppError> {
+/// Input that cannot be used (`422`): the same form again, filled in with what was typed, with the
+/// message beside the field it is about. `form` names the partial (`hearing`, `compliance-report`,
+/// `compliance-dispute`, `rating`); `values` holds every field that partial shows.
+pub fn retry(
+    page: &PageContext,
+    case: &CaseRow,
+    form: &str,
+    (field, message_key): (&str, &str),
+    values: Value,
+) -> Result<HttpResponse, AppError> {
     page.render_with_status(
         actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-        "pages/outcome_refused",
-        json!({ "case_id": case_id, "message": message_key }),
+        "pages/outcome_form",
+        json!({
+            "case": { "id": case.id, "reference": case.reference },
+            "form": form,
+            "values": values,
+            "errors": { field: message_key },
+        }),
     )
 }
 
@@ -313,6 +326,7 @@ pub fn sections(
         },
         "hearing": {
             "current": hearing_json,
+            "form": { "date": "", "time": "", "location": "", "video_link": "", "moving": hearing_json.is_some() },
             "can_plan": can_plan_hearing,
             "can_add_expert_report": is_panel && state == CaseState::ExpertInvestigation,
             "show": hearing_json.is_some() || can_plan_hearing || state == CaseState::HearingScheduled
@@ -334,6 +348,7 @@ pub fn sections(
         },
         "compliance": {
             "reports": reports,
+            "form": { "note": "", "score": "", "comment": "" },
             "claim": claim,
             "can_report": relation == Relation::Provider && state == CaseState::InCompliance,
             "can_confirm": relation == Relation::Consumer && state == CaseState::InCompliance,

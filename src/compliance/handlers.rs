@@ -92,7 +92,10 @@ async fn report(
     }
     let note = match check_note(note) {
         Ok(note) => note,
-        Err(key) => return outcome_pages::invalid(&page, case_id, key),
+        Err(key) => {
+            let values = json!({ "note": note });
+            return outcome_pages::retry(&page, &case, "compliance-report", ("note", key), values);
+        }
     };
     let storage = state.settings.storage_dir();
     let max = state.settings.upload_max_bytes;
@@ -162,7 +165,10 @@ async fn answer(
         "dispute" => {
             let note = match check_note(&form.note) {
                 Ok(note) => note,
-                Err(key) => return outcome_pages::invalid(&page, case_id, key),
+                Err(key) => {
+                    let values = json!({ "note": form.note });
+                    return outcome_pages::retry(&page, &case, "compliance-dispute", ("note", key), values);
+                }
             };
             run(&state, case, parties, move |conn, cx| {
                 store::dispute(conn, cx, &actor, &note)
@@ -233,7 +239,15 @@ async fn rate(
     }
     let (score, comment) = match check_rating(&form.score, &form.comment) {
         Ok(rating) => rating,
-        Err(key) => return outcome_pages::invalid(&page, case_id, key),
+        Err(key) => {
+            let field = if key == "rating-error-score" {
+                "score"
+            } else {
+                "comment"
+            };
+            let values = json!({ "score": form.score, "comment": form.comment });
+            return outcome_pages::retry(&page, &case, "rating", (field, key), values);
+        }
     };
     let now = Utc::now().naive_utc();
     let result = state

@@ -141,6 +141,28 @@ fn send_invitation(
     Ok(())
 }
 
+/// The start (UTC), place and video link of a hearing form, or the field and message of its first
+/// problem.
+fn check_plan(
+    form: &PlanForm,
+    now: NaiveDateTime,
+) -> Result<(NaiveDateTime, String, String), (&'static str, &'static str)> {
+    let local = parse_local(&form.date, &form.time).ok_or(("date", "hearing-error-when"))?;
+    let location = form.location.trim().chars().take(500).collect::<String>();
+    let video_link = form.video_link.trim().to_owned();
+    if location.is_empty() && video_link.is_empty() {
+        return Err(("location", "hearing-error-place"));
+    }
+    if !(video_link.is_empty() || (video_link.starts_with("https://") && video_link.len() <= 500)) {
+        return Err(("video_link", "hearing-error-video"));
+    }
+    let starts_at = local_to_utc(local);
+    if starts_at <= now {
+        return Err(("date", "hearing-error-past"));
+    }
+    Ok((starts_at, location, video_link))
+}
+
 /// Plans the hearing, or moves the planned one (a new notice with the same calendar event).
 #[post("/zaken/{id}/zitting")]
 async fn plan(
@@ -154,23 +176,22 @@ async fn plan(
     let case_id = path.into_inner();
     let (case, parties) = load_case(&state, actor, case_id).await?;
     policy::ensure(is_secretariat(&actor, &parties))?;
-    let Some(local) = parse_local(&form.date, &form.time) else {
-        return outcome_pages::invalid(&page, case_id, "hearing-error-when");
-    };
-    let location = form.location.trim().chars().take(500).collect::<String>();
-    let video_link = form.video_link.trim().to_owned();
-    if location.is_empty() && video_link.is_empty() {
-        return outcome_pages::invalid(&page, case_id, "hearing-error-place");
-    }
-    let video_link_ok = video_link.is_empty() || (video_link.starts_with("https://") && video_link.len() <= 500);
-    if !video_link_ok {
-        return outcome_pages::invalid(&page, case_id, "hearing-error-video");
-    }
     let now = Utc::now().naive_utc();
-    let starts_at = local_to_utc(local);
-    if starts_at <= now {
-        return outcome_pages::invalid(&page, case_id, "hearing-error-past");
-    }
+    let (starts_at, location, video_link) = match check_plan(&form, now) {
+        Ok(plan) => plan,
+        Err(problem) => {
+            let moving = state
+                .db
+                .run(move |conn| Ok::<_, AppError>(current(conn, case_id)?))
+                .await?
+                .is_some();
+            let values = json!({
+                "date": form.date, "time": form.time, "location": form.location,
+                "video_link": form.video_link, "moving": moving,
+            });
+            return outcome_pages::retry(&page, &case, "hearing", problem, values);
+        }
+    };
     state
         .db
         .run({

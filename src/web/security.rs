@@ -1,7 +1,8 @@
 //! Request-wide protections: security headers, the `Origin` check for cookie-authenticated
 //! unsafe requests, and sending back a renewed session cookie.
 
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::{DefaultHeaders, Next};
@@ -34,19 +35,22 @@ pub fn headers(https: bool) -> DefaultHeaders {
 }
 
 /// Refuses unsafe requests that a browser sent from another site. Requests without an
-/// `Origin` (non-browser clients, API tokens) pass; forms still need their CSRF token.
+/// `Origin` (non-browser clients, API tokens) pass; forms still need their CSRF token. The refusal
+/// is a response, not an error, so the error-page middleware around it turns it into the
+/// translated page (a problem document on the API).
 pub async fn origin_check(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && let Some(origin) = req.headers().get(header::ORIGIN).and_then(|o| o.to_str().ok()) {
         let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
         if !same_origin(origin, state.settings.base_url()) {
-            return Err(AppError::Forbidden("origin").into());
+            let refusal = AppError::Forbidden("origin").error_response();
+            return Ok(req.into_response(refusal).map_into_right_body());
         }
     }
-    next.call(req).await
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 fn same_origin(origin: &str, base_url: &str) -> bool {

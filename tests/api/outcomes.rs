@@ -254,6 +254,18 @@ async fn a_settlement_is_accepted_recorded_as_html_and_pdf_complied_with_and_rat
     assert!(page.contains("Aanbieder meldt: nagekomen") && page.contains("Creditnota van € 120,50 verstuurd."));
 
     let csrf = extract_csrf(&page);
+    let empty_dispute = post(
+        &app,
+        &consumer,
+        &format!("/zaken/{id}/nakoming/antwoord"),
+        &csrf,
+        &[("answer", "dispute"), ("note", "   ")],
+    )
+    .await;
+    assert_eq!(empty_dispute.status(), 422);
+    let again = empty_dispute.text().await.unwrap();
+    assert!(again.contains("Schrijf een korte toelichting") && again.contains("id=\"dispute-note-error\""));
+    assert_eq!(state_of(&app, id).await, "in_compliance", "nothing was recorded");
     let confirmed = post(
         &app,
         &consumer,
@@ -280,17 +292,31 @@ async fn a_settlement_is_accepted_recorded_as_html_and_pdf_complied_with_and_rat
         &consumer,
         &format!("/zaken/{id}/beoordeling"),
         &csrf,
-        &[("score", "9"), ("comment", "")],
+        &[("score", "9"), ("comment", "Snel <b>geholpen</b>, dank.")],
     )
     .await;
     assert_eq!(nonsense.status(), 422);
+    let again = nonsense.text().await.unwrap();
+    assert!(again.contains("Kies een cijfer van 1 tot en met 5."));
     assert!(
-        nonsense
-            .text()
-            .await
-            .unwrap()
-            .contains("Kies een cijfer van 1 tot en met 5.")
+        again.contains(">Snel &lt;b&gt;geholpen&lt;/b&gt;, dank.</textarea>"),
+        "the comment is kept, escaped: {again}"
     );
+    assert!(again.contains("aria-describedby=\"rating-score-error\""));
+    let too_long = "x".repeat(2001);
+    let nonsense = post(
+        &app,
+        &consumer,
+        &format!("/zaken/{id}/beoordeling"),
+        &csrf,
+        &[("score", "3"), ("comment", too_long.as_str())],
+    )
+    .await;
+    assert_eq!(nonsense.status(), 422);
+    let again = nonsense.text().await.unwrap();
+    assert!(again.contains("De toelichting mag hoogstens 2.000 tekens zijn."));
+    assert!(again.contains("value=\"3\" checked"), "the chosen score is kept");
+    assert!(again.contains(&too_long), "the long comment is kept to be shortened");
     let rated = post(
         &app,
         &consumer,
@@ -459,6 +485,60 @@ async fn a_ruling_after_a_hearing_is_upheld_complied_with_and_the_case_closes() 
     let (app, sink) = spawn_app_with_smtp().await;
     let id = app.seed_case().await.case_id;
     to_mediation(&app, id).await;
+    // A refused hearing form comes back with what was typed and the message beside its field.
+    let secretariat = app.client_for(SECRETARIAT).await;
+    let csrf = csrf_for(&app, &secretariat, id).await;
+    let tomorrow = in_days(1);
+    let refused = post(
+        &app,
+        &secretariat,
+        &format!("/zaken/{id}/zitting"),
+        &csrf,
+        &[
+            ("date", tomorrow.as_str()),
+            ("time", "10:00"),
+            ("location", "Zaal 3, Bordewijklaan 46"),
+            ("video_link", "http://video.example.nl/zitting"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let again = refused.text().await.unwrap();
+    assert!(again.contains("Een videolink begint met https://"));
+    assert!(again.contains("id=\"hearing-video-error\"") && again.contains("aria-invalid=\"true\""));
+    for typed in [
+        tomorrow.as_str(),
+        "10:00",
+        "Zaal 3, Bordewijklaan 46",
+        "http://video.example.nl/zitting",
+    ] {
+        assert!(
+            again.contains(&format!("value=\"{typed}\"")),
+            "{typed} is kept: {again}"
+        );
+    }
+    let yesterday = in_days(-1);
+    let past = post(
+        &app,
+        &secretariat,
+        &format!("/zaken/{id}/zitting"),
+        &csrf,
+        &[
+            ("date", yesterday.as_str()),
+            ("time", "10:00"),
+            ("location", "Den Haag"),
+            ("video_link", ""),
+        ],
+    )
+    .await;
+    assert_eq!(past.status(), 422);
+    assert!(
+        past.text()
+            .await
+            .unwrap()
+            .contains("De zitting moet in de toekomst liggen.")
+    );
+    assert_eq!(state_of(&app, id).await, "mediation", "nothing was planned");
     assert_eq!(plan_hearing(&app, id, "10:00").await.status(), 303);
     assert_eq!(state_of(&app, id).await, "hearing_scheduled");
     assert_eq!(plan_hearing(&app, id, "14:30").await.status(), 303, "moved");

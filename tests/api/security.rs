@@ -590,6 +590,16 @@ async fn a_cross_site_post_with_a_valid_token_but_a_foreign_origin_is_refused() 
         .await
         .unwrap();
     assert_eq!(response.status(), 403);
+    let content_type = response.headers()[reqwest::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("text/html"),
+        "a page for a browser: {content_type}"
+    );
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<h1>"), "the translated error page: {page}");
     let ok = app.sign_in("jan@example.nl", crate::helpers::TEST_PASSWORD).await;
     assert_eq!(ok.status(), 303);
     assert_eq!(location(&ok), "/dashboard");
