@@ -59,8 +59,9 @@ scan "$BASE/dashboard/export.csv?state=submitted&scheme=1" "$SECRETARIAT"
 scan "$BASE/secretariaat/aanbieders?q=noord&after=1" "$SECRETARIAT"
 scan "$BASE/secretariaat/ledenlijst/export.csv?scheme=TEL" "$SECRETARIAT"
 scan "$BASE/admin/users?role=consumer&after=1" "$ADMIN"
-# TODO after the merges: the published-ruling search (/uitspraken, issue 8) and the intake
-# wizard's lookups (issue 5).
+scan "$BASE/uitspraken?q=internet&scheme=TEL&category=billing&year=2026&outcome=upheld&provider=1&sort=date&page=1"
+scan "$BASE/api/v1/rulings?q=internet&scheme=TEL&category=billing&year=2026&outcome=upheld&provider=1&sort=date&page=1"
+scan "$BASE/statistieken?scheme=TEL"
 if [ "$found" = 1 ]; then
   echo "sqlmap found an injection" >&2
   exit 1

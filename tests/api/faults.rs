@@ -6,12 +6,12 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use diesel::prelude::*;
-use geschillenportaal::db::schema::{jobs, messages};
+use geschillenportaal::db::schema::{cases, jobs, messages};
 use geschillenportaal::jobs::worker;
 
 use crate::helpers::{
-    CONSUMER, SECRETARIAT, STAFF, SmtpSink, TestApp, extract_csrf, free_port, parse_email, smtp_settings,
-    spawn_app_with,
+    CONSUMER, OTHER_CONSUMER, SECRETARIAT, STAFF, SmtpSink, TestApp, extract_csrf, free_port, parse_email,
+    smtp_settings, spawn_app_with,
 };
 
 /// Makes every waiting job due now, as if its back-off had passed (the worker's clock moved on).
@@ -281,11 +281,12 @@ async fn under_load_a_postgres_outage_gives_clean_503s_and_the_server_recovers_b
     assert_eq!(response.status(), 303);
 }
 
-/// The release binary in a child process, killed with SIGKILL while clients post thread messages
-/// as fast as they can: every message the server acknowledged (a 303) is in the database after
-/// the kill. (After the intake merge, the same test should burst filings: see docs/RELIABILITY.md.)
+/// The real binary in a child process, killed with SIGKILL while two consumers file cases through
+/// the intake API and two clients post thread messages, all as fast as they can: every case whose
+/// filing was acknowledged (201 with its reference) and every message acknowledged (303) is in the
+/// database after the kill, and no filing was stored twice.
 #[tokio::test]
-async fn killing_the_server_with_sigkill_during_a_burst_of_writes_loses_nothing_acknowledged() {
+async fn killing_the_server_with_sigkill_during_a_burst_of_filings_loses_nothing_acknowledged() {
     let data_dir = tempfile::tempdir().unwrap();
     let settings = crate::helpers::test_settings(data_dir.path());
     let database_url = settings.database_url.clone();
@@ -296,7 +297,49 @@ async fn killing_the_server_with_sigkill_during_a_burst_of_writes_loses_nothing_
     })
     .await;
     let case_id = seeder.seed_case().await.case_id;
+    // The seeded provider becomes a member of the scheme, so consumers can file against it.
+    let provider_id = seeder
+        .with_db(move |c| {
+            let (provider_id, scheme_id) = cases::table
+                .find(case_id)
+                .select((cases::provider_id, cases::scheme_id))
+                .first::<(i64, i64)>(c)
+                .unwrap();
+            geschillenportaal::registry::create_membership(
+                c,
+                geschillenportaal::registry::NewMembership {
+                    provider_id,
+                    scheme_id,
+                    valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                    valid_until: None,
+                    via: "direct",
+                    guarantor_id: None,
+                    status: "active",
+                },
+                Utc::now().naive_utc(),
+            )
+            .unwrap();
+            provider_id
+        })
+        .await;
+    let cases_before = seeder
+        .with_db(|c| cases::table.count().get_result::<i64>(c).unwrap())
+        .await;
     drop(seeder);
+    let draft = serde_json::json!({
+        "counterparty": "company",
+        "applicant_is_consumer": true,
+        "provider_id": provider_id,
+        "category": "outage_speed",
+        "before_court_or_other_body": false,
+        "contract_date": "2023-05-01",
+        "written_complaint_channel": "registered_letter",
+        "written_complaint_date": (Utc::now().date_naive() - TimeDelta::weeks(5)).to_string(),
+        "provider_answer": "none",
+        "desired_outcome": "Storing verhelpen",
+        "claim_cents": 4500,
+        "description": "Elke avond geen internet.",
+    });
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
@@ -359,8 +402,9 @@ async fn killing_the_server_with_sigkill_during_a_burst_of_writes_loses_nothing_
                 .await
                 .unwrap();
             assert_eq!(response.status(), 303);
+            // The form token is the session's, the same on every page; every user has settings.
             let html = client
-                .get(format!("{base}/zaken/{case_id}"))
+                .get(format!("{base}/settings"))
                 .send()
                 .await
                 .unwrap()
@@ -370,8 +414,13 @@ async fn killing_the_server_with_sigkill_during_a_burst_of_writes_loses_nothing_
             (client, extract_csrf(&html))
         }
     };
+    // What each writer had acknowledged when the server died.
+    enum Acknowledged {
+        Messages(Vec<String>),
+        Filings(Vec<String>),
+    }
     let mut writers = tokio::task::JoinSet::new();
-    for (w, email) in [CONSUMER, STAFF, CONSUMER, STAFF].into_iter().enumerate() {
+    for (w, email) in [CONSUMER, STAFF].into_iter().enumerate() {
         let (client, csrf) = sign_in(email).await;
         let url = format!("{base}/zaken/{case_id}/berichten");
         writers.spawn(async move {
@@ -393,36 +442,104 @@ async fn killing_the_server_with_sigkill_during_a_burst_of_writes_loses_nothing_
                     Err(_) => break, // the server is gone
                 }
             }
-            acknowledged
+            Acknowledged::Messages(acknowledged)
+        });
+    }
+    for email in [CONSUMER, OTHER_CONSUMER] {
+        let (client, _) = sign_in(email).await;
+        let (base, draft) = (base.clone(), draft.clone());
+        writers.spawn(async move {
+            let mut references = Vec::new();
+            // A filing is two requests: the draft with every answer, then its submission. The
+            // server may die between them or in either; only the 201 of a submission counts.
+            loop {
+                let created = client
+                    .post(format!("{base}/api/v1/intake/drafts"))
+                    .json(&draft)
+                    .send()
+                    .await;
+                let id = match created {
+                    Ok(response) if response.status() == 201 => response
+                        .json::<serde_json::Value>()
+                        .await
+                        .map(|d| d["id"].as_i64().unwrap()),
+                    Ok(response) => panic!("unexpected answer {} to a draft before the kill", response.status()),
+                    Err(_) => break,
+                };
+                let Ok(id) = id else { break };
+                let submitted = client
+                    .post(format!("{base}/api/v1/intake/drafts/{id}/submit"))
+                    .send()
+                    .await;
+                match submitted {
+                    Ok(response) if response.status() == 201 => match response.json::<serde_json::Value>().await {
+                        Ok(filed) => references.push(filed["reference"].as_str().unwrap().to_owned()),
+                        Err(_) => break, // killed while the answer was on its way: not acknowledged
+                    },
+                    Ok(response) => panic!(
+                        "unexpected answer {} to a filing before the kill: {}",
+                        response.status(),
+                        response.text().await.unwrap_or_default()
+                    ),
+                    Err(_) => break,
+                }
+            }
+            Acknowledged::Filings(references)
         });
     }
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // SIGKILL: no shutdown hooks, no flushing, in the middle of the writes.
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
-    let mut acknowledged = Vec::new();
+    let (mut acknowledged, mut filed) = (Vec::new(), Vec::new());
     while let Some(done) = writers.join_next().await {
-        acknowledged.extend(done.unwrap());
+        match done.unwrap() {
+            Acknowledged::Messages(bodies) => acknowledged.extend(bodies),
+            Acknowledged::Filings(references) => filed.extend(references),
+        }
     }
-    assert!(acknowledged.len() > 20, "the burst got going: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() > 20,
+        "the burst of messages got going: {}",
+        acknowledged.len()
+    );
+    assert!(filed.len() > 10, "the burst of filings got going: {}", filed.len());
 
     let db = geschillenportaal::db::Database::new(&database_url, 1).unwrap();
-    let stored: std::collections::HashSet<String> = tokio::task::spawn_blocking(move || {
-        messages::table
+    let (stored, references) = tokio::task::spawn_blocking(move || {
+        let mut conn = db.get().unwrap();
+        let stored: std::collections::HashSet<String> = messages::table
             .select(messages::body)
-            .load::<String>(&mut db.get().unwrap())
+            .load::<String>(&mut conn)
             .unwrap()
             .into_iter()
-            .collect()
+            .collect();
+        let references: Vec<String> = cases::table.select(cases::reference).load(&mut conn).unwrap();
+        (stored, references)
     })
     .await
     .unwrap();
     let lost: Vec<_> = acknowledged.iter().filter(|b| !stored.contains(*b)).collect();
+    let known: std::collections::HashSet<&String> = references.iter().collect();
+    let lost_cases: Vec<_> = filed.iter().filter(|r| !known.contains(r)).collect();
     eprintln!(
-        "{} messages acknowledged before SIGKILL, {} stored, {} lost",
+        "before SIGKILL: {} messages acknowledged, {} stored, {} lost; {} filings acknowledged, {} cases stored \
+         ({} before the burst), {} lost",
         acknowledged.len(),
         stored.len(),
-        lost.len()
+        lost.len(),
+        filed.len(),
+        references.len(),
+        cases_before,
+        lost_cases.len()
     );
     assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    assert!(lost_cases.is_empty(), "filings acknowledged but lost: {lost_cases:?}");
+    assert_eq!(known.len(), references.len(), "every reference is unique");
+    // At most one filing per consumer can have been committed without its answer reaching them.
+    let unacknowledged = references.len() as i64 - cases_before - filed.len() as i64;
+    assert!(
+        (0..=2).contains(&unacknowledged),
+        "{unacknowledged} cases stored beyond the acknowledged filings"
+    );
 }

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 use geschillenportaal::accounts::Role;
-use geschillenportaal::db::schema::{cases, documents, messages, users};
+use geschillenportaal::db::schema::{cases, documents, messages, published_rulings, rulings, users};
 
 use crate::helpers::{
     CONSUMER, OTHER_CONSUMER, SECRETARIAT, STAFF, TestApp, extract_csrf, location, spawn_app, spawn_app_with,
@@ -161,6 +161,8 @@ async fn script_in_query_parameters_is_never_reflected_as_markup() {
         format!("/password/reset?token={encoded}"),
         format!("/confirm-email?token={encoded}"),
         format!("/invite?token={encoded}"),
+        format!("/uitspraken?q={encoded}"),
+        format!("/uitspraken?q=storing&year={encoded}&category={encoded}&outcome={encoded}&sort={encoded}"),
         format!("/does-not-exist/{encoded}"),
     ] {
         let (status, html) = page(&app, &anonymous, &path).await;
@@ -316,6 +318,56 @@ const SQL_INJECTIONS: [&str; 8] = [
     "\\' OR 1=1 #",
 ];
 
+/// One ruling of the seeded case in the public register, so a search that leaks finds something.
+async fn publish_one_ruling(app: &TestApp, case_id: i64) {
+    app.with_db(move |c| {
+        let now = chrono::Utc::now().naive_utc();
+        let (scheme_id, provider_id): (i64, i64) = cases::table
+            .find(case_id)
+            .select((cases::scheme_id, cases::provider_id))
+            .first(c)
+            .unwrap();
+        let author: i64 = users::table
+            .filter(users::email.eq(SECRETARIAT))
+            .select(users::id)
+            .first(c)
+            .unwrap();
+        let ruling_id: i64 = diesel::insert_into(rulings::table)
+            .values((
+                rulings::case_id.eq(case_id),
+                rulings::status.eq("issued"),
+                rulings::outcome.eq("upheld"),
+                rulings::reasoning.eq("Het internet viel weg."),
+                rulings::summary.eq("Storing"),
+                rulings::language.eq("nl"),
+                rulings::drafted_by.eq(author),
+                rulings::issued_at.eq(Some(now)),
+                rulings::created_at.eq(now),
+                rulings::updated_at.eq(now),
+            ))
+            .returning(rulings::id)
+            .get_result(c)
+            .unwrap();
+        diesel::insert_into(published_rulings::table)
+            .values((
+                published_rulings::ruling_id.eq(ruling_id),
+                published_rulings::scheme_id.eq(scheme_id),
+                published_rulings::provider_id.eq(Some(provider_id)),
+                published_rulings::reference.eq("TEL-2026-GEPUBLICEERD"),
+                published_rulings::category.eq("outage_speed"),
+                published_rulings::year.eq(2026),
+                published_rulings::outcome.eq("upheld"),
+                published_rulings::summary.eq("Uitspraak over een storing van het internet"),
+                published_rulings::body.eq("De consument klaagt over een storing. De commissie beslist."),
+                published_rulings::status.eq("published"),
+                published_rulings::published_at.eq(Some(now)),
+            ))
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn sql_injection_through_every_search_and_filter_finds_nothing_and_never_fails() {
     let app = spawn_app().await;
@@ -328,6 +380,13 @@ async fn sql_injection_through_every_search_and_filter_finds_nothing_and_never_f
     let reference: String = app
         .with_db(move |c| cases::table.find(case_id).select(cases::reference).first(c).unwrap())
         .await;
+    publish_one_ruling(&app, case_id).await;
+    let (status, html) = page(&app, &anonymous, "/uitspraken?q=storing").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("TEL-2026-GEPUBLICEERD"),
+        "the register finds the ruling by a word"
+    );
 
     for attack in SQL_INJECTIONS {
         let e: String = serde_urlencoded::to_string([("x", attack)]).unwrap()[2..].to_owned();
@@ -345,6 +404,25 @@ async fn sql_injection_through_every_search_and_filter_finds_nothing_and_never_f
         assert!(!html.contains("Glasvezel Aanbieder"), "{attack}");
         let (status, _) = page(&app, &anonymous, &format!("/aangesloten?q=glasvezel&date={e}")).await;
         assert!(status < 500, "{attack}: {status}");
+
+        // The register of published rulings: no injected word finds the one ruling, no filter fails.
+        let (status, html) = page(&app, &anonymous, &format!("/uitspraken?q={e}")).await;
+        assert_eq!(status, 200, "{attack}");
+        assert!(!html.contains("TEL-2026-GEPUBLICEERD"), "{attack} finds the ruling");
+        for filter in ["scheme", "category", "year", "outcome", "provider", "sort", "page"] {
+            let (status, _) = page(&app, &anonymous, &format!("/uitspraken?q=storing&{filter}={e}")).await;
+            assert!(status < 500, "{filter}={attack}: {status}");
+        }
+        let response = anonymous
+            .get(app.url(&format!("/api/v1/rulings?q={e}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().as_u16() < 500, "{attack}");
+        assert!(
+            !response.text().await.unwrap().contains("TEL-2026-GEPUBLICEERD"),
+            "{attack}"
+        );
 
         // Dashboard filters and cursor: another consumer never sees the case.
         for query in [
