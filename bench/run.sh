@@ -8,7 +8,7 @@
 # Builds the release binary, generates the dataset once (`geschillenportaal bench-data`; kept under
 # $CARGO_TARGET_DIR/bench/ and reused; BENCH_FRESH=1 regenerates), starts the server on loopback,
 # and drives it with wrk, printing req/s, p50/p99 and the server's peak memory per scenario.
-# Needs: wrk, curl (apt install wrk curl).
+# Needs: wrk, curl, python3 (apt install wrk curl python3); psql for PostgreSQL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -87,6 +87,13 @@ BENCH_CSRF=$(curl -s -c "$ANON_JAR" "$BASE/login" | csrf_of)
 BENCH_ANON_COOKIE=$(cookie_header "$ANON_JAR")
 export BENCH_CSRF BENCH_ANON_COOKIE
 
+count_cases() { # the cases in the benchmark's database, to check what the filing scenario reports
+  if [ "$BACKEND" = postgres ]; then
+    psql "$DATABASE_URL" -Atc 'SELECT count(*) FROM cases'
+  else
+    python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM cases").fetchone()[0])' "$WORK/portal.db"
+  fi
+}
 peak_mb() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$SERVER/status"; }
 printf '\n%-34s %9s %9s %9s %9s %7s %9s\n' scenario req/s p50_ms p99_ms requests errors peak_MB
 row() { # name, RESULT line
@@ -120,16 +127,21 @@ get "provider queue during sign-in storm" "/dashboard" "$STAFF_COOKIE"
 wait $STORM
 row "  (the storm itself)" "$(grep '^RESULT' "$WORK/storm.log")"
 
-# Hooks for the pages that come with the other issues: measured as soon as they exist.
-if [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/uitspraken?q=internet")" = 200 ]; then
-  get "ruling search" "/uitspraken?q=internet" ""
-else
-  echo "ruling search: /uitspraken not in this build (issue 8)"
-fi
-if [ -x "$BENCH_DIR/filing.sh" ]; then
-  # Filing writes cases through the intake wizard (issue 5); filing.sh drives it and prints a row.
-  BASE="$BASE" CONSUMER_COOKIE="$CONSUMER_COOKIE" "$BENCH_DIR/filing.sh"
-else
-  echo "filing: no bench/filing.sh yet (intake, issue 5)"
-fi
+get "ruling search (word)" "/uitspraken?q=internet" ""
+get "ruling search (newest, no words)" "/uitspraken" ""
+
+# Filing (writes): each wrk thread files as its own consumer through the intake API, two requests
+# per case (the draft with every answer, then submit; bench/filing.lua). Counted are the cases filed.
+FILING_COOKIES=""
+for n in $(seq 2 $((THREADS + 1))); do
+  FILING_COOKIES="$FILING_COOKIES$(sign_in "consument$n@bench.example")|"
+done
+COMPLAINT_DATE=$(date -u -d '35 days ago' +%F)
+BENCH_FILING_DRAFT=$(printf '{"counterparty":"company","applicant_is_consumer":true,"provider_id":%s,"category":"outage_speed","before_court_or_other_body":false,"contract_date":"2024-05-01","written_complaint_channel":"registered_letter","written_complaint_date":"%s","provider_answer":"none","desired_outcome":"Storing verhelpen en de maanden zonder internet terugbetalen","claim_cents":4500,"description":"Sinds maart valt het internet elke avond weg; de storingsmeldingen heb ik bewaard."}' \
+  "$BENCH_PROVIDER_ID" "$COMPLAINT_DATE")
+export BENCH_FILING_COOKIES="$FILING_COOKIES" BENCH_FILING_DRAFT
+before=$(count_cases)
+row "filing a case (cases/s)" "$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$BENCH_DIR/filing.lua" \
+  "$BASE/api/v1/intake/drafts" | grep '^RESULT')"
+echo "  cases in the database: $before before, $(count_cases) after"
 echo "server peak memory (VmHWM): $(peak_mb) MB"

@@ -4,12 +4,14 @@
 //! inserts inside transactions (the per-row library calls would take minutes); every account has
 //! the same password, hashed once.
 
-use chrono::{NaiveDate, TimeDelta, Utc};
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
 use diesel::prelude::*;
 
 use crate::accounts::password;
 use crate::cases::lifecycle::CaseState;
-use crate::db::schema::{case_events, case_reference_counters, cases, messages, providers, users};
+use crate::db::schema::{
+    case_events, case_reference_counters, cases, messages, providers, published_rulings, rulings, users,
+};
 use crate::db::{Database, DbConnection, StorageError};
 use crate::registry::{self, NewMembership, NewProvider, NewScheme, rules::SchemeRules};
 
@@ -34,6 +36,8 @@ pub struct BenchReport {
     pub consumer_case_id: i64,
     pub staff_email: String,
     pub provider_kvk: String,
+    /// A provider that is a member of the scheme: the one the filing scenario files against.
+    pub provider_id: i64,
     pub consumers: usize,
 }
 
@@ -311,6 +315,9 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         })?;
         progress(&format!("  {end} messages"));
     }
+    let published = publish_rulings(&mut conn, &case_ids, &provider_ids, &size, scheme_id, now)?;
+    progress(&format!("{published} published rulings"));
+
     if let DbConnection::Postgres(pg) = &mut *conn {
         diesel::sql_query("ANALYZE").execute(pg)?;
     }
@@ -328,8 +335,123 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         consumer_case_id: case_ids[0],
         staff_email: "medewerker1@bench.example".into(),
         provider_kvk: kvk,
+        provider_id: provider_ids[0],
         consumers: size.consumers,
     })
+}
+
+/// What the public register holds: half of the cases that ended in a ruling (the other half settled),
+/// each with an issued ruling and its published, anonymised text. The topics vary so a word search
+/// finds a part of the register, as a real one would.
+fn publish_rulings(
+    conn: &mut DbConnection,
+    case_ids: &[i64],
+    provider_ids: &[i64],
+    size: &BenchSize,
+    scheme_id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<usize, BenchError> {
+    const TOPICS: [(&str, &str); 6] = [
+        (
+            "een storing van het internet",
+            "De verbinding viel maandenlang elke avond weg.",
+        ),
+        (
+            "een te hoge rekening",
+            "De aanbieder bracht roamingkosten en een boete in rekening.",
+        ),
+        (
+            "de opzegging bij een verhuizing",
+            "Op het nieuwe adres was geen glasvezel beschikbaar.",
+        ),
+        (
+            "een defecte modem",
+            "Het geleverde modem werkte niet en werd niet vervangen.",
+        ),
+        (
+            "een overstap naar een andere aanbieder",
+            "Het nummer werd niet op tijd overgezet.",
+        ),
+        (
+            "trage mobiele data",
+            "De beloofde snelheid werd op geen enkel moment gehaald.",
+        ),
+    ];
+    let drafted_by: i64 = users::table
+        .filter(users::role.eq("secretariat"))
+        .select(users::id)
+        .first(conn)?;
+    let ruled: Vec<usize> = (0..case_ids.len())
+        .filter(|i| {
+            matches!(
+                state_of_case(*i),
+                CaseState::Ruled | CaseState::InCompliance | CaseState::GuaranteeClaim | CaseState::Closed
+            ) && i.is_multiple_of(2)
+        })
+        .collect();
+    let outcome = |i: usize| ["upheld", "partly_upheld", "rejected"][i % 3];
+    for chunk in ruled.chunks(BATCH) {
+        crate::db::write_transaction(conn, |conn| {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|i| {
+                    let issued = now - TimeDelta::days((i % 700) as i64);
+                    (
+                        rulings::case_id.eq(case_ids[*i]),
+                        rulings::status.eq("issued"),
+                        rulings::outcome.eq(outcome(*i)),
+                        rulings::reasoning.eq(TOPICS[i % TOPICS.len()].1),
+                        rulings::summary.eq(TOPICS[i % TOPICS.len()].0),
+                        rulings::language.eq("nl"),
+                        rulings::drafted_by.eq(drafted_by),
+                        rulings::issued_by.eq(Some(drafted_by)),
+                        rulings::issued_at.eq(Some(issued)),
+                        rulings::created_at.eq(issued),
+                        rulings::updated_at.eq(issued),
+                    )
+                })
+                .collect();
+            on_backend!(&mut *conn, |c| diesel::insert_into(rulings::table)
+                .values(&rows)
+                .execute(c))?;
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    let ruling_ids: Vec<i64> = rulings::table.order(rulings::case_id).select(rulings::id).load(conn)?;
+    for (chunk, ids) in ruled.chunks(BATCH).zip(ruling_ids.chunks(BATCH)) {
+        crate::db::write_transaction(conn, |conn| {
+            let rows: Vec<_> = chunk
+                .iter()
+                .zip(ids)
+                .map(|(i, ruling_id)| {
+                    let (summary, facts) = TOPICS[i % TOPICS.len()];
+                    let published = now - TimeDelta::days((i % 700) as i64) + TimeDelta::days(14);
+                    (
+                        published_rulings::ruling_id.eq(*ruling_id),
+                        published_rulings::scheme_id.eq(scheme_id),
+                        published_rulings::provider_id.eq(Some(provider_ids[provider_of_case(*i, size)])),
+                        published_rulings::reference.eq(format!("TEL-2026-{:06}", i + 1)),
+                        published_rulings::category
+                            .eq(["outage_speed", "billing", "contract", "moving", "equipment"][i % 5]),
+                        published_rulings::year.eq(published.date().year()),
+                        published_rulings::outcome.eq(outcome(*i)),
+                        published_rulings::summary.eq(format!("Uitspraak over {summary}")),
+                        published_rulings::body.eq(format!(
+                            "De consument klaagt over {summary}. {facts} De aanbieder betwist dat. \
+                             De commissie overweegt de feiten en beslist zoals hieronder staat."
+                        )),
+                        published_rulings::status.eq("published"),
+                        published_rulings::published_at.eq(Some(published)),
+                    )
+                })
+                .collect();
+            on_backend!(&mut *conn, |c| diesel::insert_into(published_rulings::table)
+                .values(&rows)
+                .execute(c))?;
+            Ok::<_, diesel::result::Error>(())
+        })?;
+    }
+    Ok(ruled.len())
 }
 
 fn batches(total: usize, size: usize) -> impl Iterator<Item = (usize, usize)> {

@@ -151,6 +151,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("BENCH_CASE_ID={}", report.consumer_case_id);
             println!("BENCH_STAFF={}", report.staff_email);
             println!("BENCH_PROVIDER_KVK={}", report.provider_kvk);
+            println!("BENCH_PROVIDER_ID={}", report.provider_id);
             println!("BENCH_CONSUMERS={}", report.consumers);
         }
         Command::Admin(AdminCommand::CreateUser {
