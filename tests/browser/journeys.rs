@@ -56,16 +56,14 @@ async fn state_of(app: &TestApp, case_id: i64) -> String {
     .await
 }
 
-/// The registry Fatima's complaint is filed against, as the secretariat keeps it: the telecom
-/// commission, the provider (certified member since 2020, with its address for the letter), one of
-/// its staff and the secretariat. Returns the provider's id.
-async fn seed_registry(app: &TestApp) -> i64 {
+/// What has no page: the telecom commission (schemes are created by migration or the command line)
+/// and the secretariat's account. Returns the scheme's id.
+async fn seed_commission(app: &TestApp) -> i64 {
     use geschillenportaal::accounts::{Role, insert_user, password::hash_password};
-    use geschillenportaal::registry::{self, NewMembership, NewProvider, NewScheme, rules::SchemeRules};
+    use geschillenportaal::registry::{self, NewScheme, rules::SchemeRules};
     let hash = hash_password(TEST_PASSWORD);
     app.with_db(move |c| {
         let now = Utc::now().naive_utc();
-        let since = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
         let scheme_id = registry::create_scheme(
             c,
             NewScheme {
@@ -75,48 +73,118 @@ async fn seed_registry(app: &TestApp) -> i64 {
                 reference_prefix: "TEL",
             },
             &SchemeRules::commission_defaults(),
-            since,
+            NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
             now,
         )
         .unwrap();
-        let provider_id = registry::create_provider(
+        insert_user(
             c,
-            NewProvider {
-                kvk_number: "11111111",
-                legal_name: PROVIDER,
-                trade_names: "Glasvezel",
-                street: "Stationsplein 1",
-                postcode: "1012 AB",
-                city: "Amsterdam",
-                website: "",
-                complaint_email: "klachten@glasvezel.example.nl",
-            },
+            SECRETARIAT,
+            "Naam secretariaat",
+            &hash,
+            Role::Secretariat,
+            None,
+            "nl",
+            Some(now),
             now,
         )
         .unwrap();
-        registry::create_membership(
-            c,
-            NewMembership {
-                provider_id,
-                scheme_id,
-                valid_from: since,
-                valid_until: None,
-                via: "direct",
-                guarantor_id: None,
-                status: "certified",
-            },
-            now,
-        )
-        .unwrap();
-        for (email, name, role, provider) in [
-            (STAFF, "Naam medewerker", Role::ProviderStaff, Some(provider_id)),
-            (SECRETARIAT, "Naam secretariaat", Role::Secretariat, None),
-        ] {
-            insert_user(c, email, name, &hash, role, provider, "nl", Some(now), now).unwrap();
-        }
-        provider_id
+        scheme_id
     })
     .await
+}
+
+/// The secretariat registers the provider (with its address for the letter), records its
+/// certified membership of the commission since 2020 and invites one of its staff, who accepts the
+/// e-mailed invitation. Returns the provider's id.
+async fn register_provider(b: &mut Browser, app: &TestApp, sink: &SmtpSink, scheme_id: i64) -> i64 {
+    sign_in(b, SECRETARIAT, TEST_PASSWORD).await;
+    b.press("nav a[href='/secretariaat/aanbieders']", "registry").await;
+    b.press("a[href='/secretariaat/aanbieders/nieuw']", "registry-new-provider")
+        .await;
+    for (field, value) in [
+        ("#kvk_number", "11111111"),
+        ("#legal_name", PROVIDER),
+        ("#trade_names", "Glasvezel"),
+        ("#street", "Stationsplein 1"),
+        ("#postcode", "1012 AB"),
+        ("#city", "Amsterdam"),
+        ("#complaint_email", "klachten@glasvezel.example.nl"),
+    ] {
+        b.fill(field, value).await;
+    }
+    b.press(
+        "form[action='/secretariaat/aanbieders'] button[type=submit]",
+        "registry-provider",
+    )
+    .await;
+    let path = b.path().await;
+    assert!(path.contains("notice=registry-notice-provider-created"), "{path}");
+    let provider_id: i64 = path
+        .trim_start_matches("/secretariaat/aanbieders/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    b.find(&format!("#scheme_id option[value='{scheme_id}']"))
+        .await
+        .click()
+        .await
+        .expect("choose the commission");
+    b.fill("#valid_from", "01-01-2020").await;
+    b.find("#status option[value=certified]")
+        .await
+        .click()
+        .await
+        .expect("choose certified");
+    b.press(
+        "form[action$='/lidmaatschappen'] button[type=submit]",
+        "registry-membership",
+    )
+    .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Het lidmaatschap is opgeslagen.") && page.contains("Geschillencommissie Telecommunicatie"),
+        "{page}"
+    );
+
+    b.press("nav a[href='/invites/new']", "invite-staff").await;
+    b.fill("#email", STAFF).await;
+    b.find("#role option[value=provider_staff]")
+        .await
+        .click()
+        .await
+        .expect("choose provider staff");
+    b.fill("#provider_kvk", "11111111").await;
+    b.press("form[action='/invites'] button[type=submit]", "invite-staff-sent")
+        .await;
+    assert!(b.page_text().await.contains("Uitnodiging verstuurd"));
+    sign_out(b).await;
+    accept_invitation(b, app, sink, STAFF, "Naam medewerker", TEST_PASSWORD).await;
+    provider_id
+}
+
+/// The invitee opens the e-mailed link, chooses a name and a password and lands on the dashboard.
+async fn accept_invitation(b: &mut Browser, app: &TestApp, sink: &SmtpSink, email: &str, name: &str, password: &str) {
+    app.deliver_emails().await;
+    let mail = sink
+        .received()
+        .iter()
+        .map(|raw| parse_email(raw))
+        .find(|mail| mail.to == email)
+        .expect("the invitation");
+    let link = link_in(&mail.text, &app.settings.base_url);
+    assert!(link.starts_with("/invite?token="), "{link}");
+    b.open(&link, "invite-accept").await;
+    b.fill("#display_name", name).await;
+    b.fill("#password", password).await;
+    b.fill("#password_repeat", password).await;
+    b.press("form[action='/invite'] button[type=submit]", "invite-accepted")
+        .await;
+    assert_eq!(b.path().await, "/dashboard");
+    assert!(b.page_text().await.contains(name));
+    sign_out(b).await;
 }
 
 fn typed(date: NaiveDate) -> String {
@@ -645,21 +713,8 @@ async fn invite_panel(b: &mut Browser, app: &TestApp, sink: &SmtpSink) {
     }
     sign_out(b).await;
 
-    app.deliver_emails().await;
-    let mails: Vec<_> = sink.received().iter().map(|raw| parse_email(raw)).collect();
     for (email, name, _) in PANEL {
-        let mail = mails.iter().find(|m| m.to == email).expect("the invitation");
-        let link = link_in(&mail.text, &app.settings.base_url);
-        assert!(link.starts_with("/invite?token="), "{link}");
-        b.open(&link, "invite-accept").await;
-        b.fill("#display_name", name).await;
-        b.fill("#password", PANEL_PASSWORD).await;
-        b.fill("#password_repeat", PANEL_PASSWORD).await;
-        b.press("form[action='/invite'] button[type=submit]", "invite-accepted")
-            .await;
-        assert_eq!(b.path().await, "/dashboard");
-        assert!(b.page_text().await.contains(name));
-        sign_out(b).await;
+        accept_invitation(b, app, sink, email, name, PANEL_PASSWORD).await;
     }
 }
 
@@ -783,7 +838,8 @@ async fn find_in_register(b: &mut Browser, reference: &str) {
 
 // ---- journeys ------------------------------------------------------------------------------
 
-/// Journey 1, settlement: a visitor registers, confirms by e-mail and signs in; files a complaint
+/// Journey 1, settlement: the secretariat registers the provider, its membership and one of its
+/// staff (invited); a visitor registers, confirms by e-mail and signs in; files a complaint
 /// in the wizard, is first told it is too recent (with the letter to the provider), then files it
 /// with the written complaint as evidence; the secretariat checks completeness, accepts the file
 /// and records the fee; the provider answers with a defence and a message, the consumer replies,
@@ -797,7 +853,8 @@ async fn journey_1_a_consumer_registers_files_a_complaint_and_the_case_is_settle
     let Some(mut b) = Browser::launch("journey-1", &app.address).await else {
         return;
     };
-    let provider_id = seed_registry(&app).await;
+    let scheme_id = seed_commission(&app).await;
+    let provider_id = register_provider(&mut b, &app, &sink, scheme_id).await;
 
     // Home and the public membership check, as a visitor.
     b.open("/", "home").await;
