@@ -80,6 +80,8 @@ static ADDRESSED_PERSON_PATTERN: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("regex")
 });
+/// A placeholder this module wrote, e.g. `[CONSUMENT]`.
+static PLACEHOLDER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[[A-Z\-]+\]").expect("regex"));
 static REPEATED_PLACEHOLDER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(\[[A-Z\-]+\])(?:[ ]+\[[A-Z\-]+\])*").expect("regex"));
 
@@ -219,9 +221,25 @@ fn replace_literals(text: &str, needles: &[String], placeholder: &str) -> String
         })
         .collect();
     match Regex::new(&format!("(?i)(?:{})", alternatives.join("|"))) {
-        Ok(re) => re.replace_all(text, placeholder).into_owned(),
+        Ok(re) => outside_placeholders(text, |part| re.replace_all(part, placeholder).into_owned()),
         Err(_) => text.to_owned(),
     }
+}
+
+/// Applies `replace` to the text between the placeholders already in it. A known word that is
+/// also a placeholder's word (a consumer called "Naam Consument", a place called "Plaats") would
+/// otherwise eat into `[CONSUMENT]` and `[NAAM]`, growing brackets on every pass, so that the
+/// secretariat's save never comes back unchanged and the ruling can never be published.
+fn outside_placeholders(text: &str, replace: impl Fn(&str) -> String) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for found in PLACEHOLDER.find_iter(text) {
+        out.push_str(&replace(&text[last..found.start()]));
+        out.push_str(found.as_str());
+        last = found.end();
+    }
+    out.push_str(&replace(&text[last..]));
+    out
 }
 
 /// Lets a space in an escaped needle match any run of white space (line breaks in a letter).
@@ -278,7 +296,7 @@ fn replace_names(text: &str, names: &[String], placeholder: &str) -> String {
         alternatives.join("|")
     );
     if let Ok(re) = Regex::new(&pattern) {
-        out = re.replace_all(&out, placeholder).into_owned();
+        out = outside_placeholders(&out, |part| re.replace_all(part, placeholder).into_owned());
     }
     out
 }
@@ -309,6 +327,28 @@ mod tests {
         assert!(out.contains("De consument, [CONSUMENT], schreef."), "{out}");
         assert!(out.contains("De heer [CONSUMENT] wachtte."), "{out}");
         assert!(out.contains("[CONSUMENT] tekende."), "{out}");
+    }
+
+    #[test]
+    fn a_name_that_is_also_a_placeholder_word_leaves_the_placeholders_alone_and_a_second_pass_changes_nothing() {
+        let placeholder_words = KnownPersonalData {
+            consumer_names: vec!["Naam Consument".into()],
+            other_names: vec!["Kees Plaats".into()],
+            ..KnownPersonalData::default()
+        };
+        let once = anonymise(
+            "Naam Consument schreef; Kees Plaats antwoordde. Consument belde.",
+            &placeholder_words,
+        );
+        assert_eq!(once, "[CONSUMENT] schreef; [NAAM] antwoordde. [CONSUMENT] belde.");
+        assert_eq!(
+            anonymise(&once, &placeholder_words),
+            once,
+            "the secretariat's save must come back unchanged"
+        );
+        let text = "De consument, Jan de Vries (Kerkstraat 12a, Zwolle, jan.devries@example.nl), schreef Petra Bakker.";
+        let once = anonymise(text, &known());
+        assert_eq!(anonymise(&once, &known()), once);
     }
 
     #[test]

@@ -377,6 +377,20 @@ impl TestApp {
     }
 
     pub async fn seed_case_with(&self, rules: geschillenportaal::registry::rules::SchemeRules) -> SeededCase {
+        self.seed(rules, true).await
+    }
+
+    /// As [`TestApp::seed_case`], but nobody is assigned to the case yet (the secretariat staffs it).
+    #[allow(dead_code, reason = "used by the browser journeys only")]
+    pub async fn seed_unstaffed_case(&self) -> SeededCase {
+        self.seed(
+            geschillenportaal::registry::rules::SchemeRules::commission_defaults(),
+            false,
+        )
+        .await
+    }
+
+    async fn seed(&self, rules: geschillenportaal::registry::rules::SchemeRules, staffed: bool) -> SeededCase {
         use diesel::prelude::*;
         use geschillenportaal::db::schema::case_assignments;
         use geschillenportaal::registry::{self, NewProvider};
@@ -471,17 +485,19 @@ impl TestApp {
                 now,
             )
             .unwrap();
-            diesel::insert_into(case_assignments::table)
-                .values((
-                    case_assignments::case_id.eq(case_id),
-                    case_assignments::user_id.eq(mediator),
-                    case_assignments::panel_role.eq("chair"),
-                    case_assignments::status.eq("confirmed"),
-                    case_assignments::created_at.eq(now),
-                    case_assignments::updated_at.eq(now),
-                ))
-                .execute(conn)
-                .unwrap();
+            if staffed {
+                diesel::insert_into(case_assignments::table)
+                    .values((
+                        case_assignments::case_id.eq(case_id),
+                        case_assignments::user_id.eq(mediator),
+                        case_assignments::panel_role.eq("chair"),
+                        case_assignments::status.eq("confirmed"),
+                        case_assignments::created_at.eq(now),
+                        case_assignments::updated_at.eq(now),
+                    ))
+                    .execute(conn)
+                    .unwrap();
+            }
             SeededCase { case_id }
         })
         .await

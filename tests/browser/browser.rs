@@ -205,6 +205,38 @@ impl Browser {
         self.text("body").await
     }
 
+    /// How many elements on the page match this CSS selector (without waiting for any).
+    pub async fn count(&self, selector: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(selector))
+            .await
+            .map(|found| found.len())
+            .unwrap_or_else(|e| panic!("find {selector}: {e}"))
+    }
+
+    /// Fetches `path` from inside the page (the session's cookies, as a download link would):
+    /// the status, the `Content-Disposition` header and the body as text.
+    pub async fn fetch(&self, path: &str) -> (u64, String, String) {
+        let answer = self
+            .client
+            .execute_async(
+                r#"
+const done = arguments[arguments.length - 1];
+fetch(arguments[0], { credentials: 'same-origin' })
+  .then(async r => done([r.status, r.headers.get('content-disposition') || '', await r.text()]))
+  .catch(e => done([0, '', String(e)]));
+"#,
+                vec![path.into()],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("fetch {path}: {e}"));
+        (
+            answer[0].as_u64().unwrap_or_default(),
+            answer[1].as_str().unwrap_or_default().to_owned(),
+            answer[2].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
     /// Saves a screenshot of the current page and checks its accessibility.
     pub async fn snapshot(&mut self, name: &str) {
         self.step += 1;
