@@ -1,21 +1,21 @@
 //! Password hashing with argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane), kept
 //! in the PHC string so that a later change of parameters is seen and the hash is
 //! renewed at the next successful sign-in. `verify` and `hash` run the work on blocking threads,
-//! at most one per core at a time: each check takes 19 MiB and a core for tens of milliseconds, so a
+//! at most one per core but one at a time: each check takes 19 MiB and a core for tens of milliseconds, so a
 //! storm of sign-ins queues here instead of exhausting memory, the database pool and the cores the
 //! other pages need. The synchronous functions are for code already off the executor.
 
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{self, Output, ParamsString, PasswordHash, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 
-/// Permits for concurrent argon2 work: one per core.
-static ARGON2_PERMITS: LazyLock<tokio::sync::Semaphore> = LazyLock::new(|| {
-    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
-    tokio::sync::Semaphore::new(cores)
-});
+/// Permits for concurrent argon2 work: one per core but one, so that a storm of sign-ins leaves a
+/// core to every other page (with a permit per core, the other pages' p99 rose ×2.0–2.5 during a
+/// storm on two cores; bench/run.sh). One at least.
+static ARGON2_PERMITS: LazyLock<tokio::sync::Semaphore> =
+    LazyLock::new(|| tokio::sync::Semaphore::new(cores().saturating_sub(1).max(1)));
 
 /// Runs argon2 work on a blocking thread once a permit is free.
 async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
@@ -40,6 +40,41 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// The 19 MiB an argon2 run works in, kept and reused: a fresh allocation per check fragmented
+/// glibc's heap until a storm of a few thousand sign-ins held 3.8 GB (bench/run.sh, 1 Dec 2026).
+/// At most one buffer per core is kept, as many as the permits allow to run at once.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
+    let reused = {
+        let mut pool = MEMORY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        pool.iter().position(|m| m.len() >= blocks).map(|i| pool.swap_remove(i))
+    };
+    let mut memory = reused.unwrap_or_else(|| vec![Block::default(); blocks]);
+    let result = work(&mut memory);
+    let mut pool = MEMORY.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if pool.len() < cores() {
+        pool.push(memory);
+    }
+    result
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+}
+
+/// The argon2 output for `password` and `salt` (raw bytes), in reused memory.
+fn derive(argon: &Argon2, password: &[u8], salt: &[u8], len: usize) -> Option<Output> {
+    with_memory(argon.params().block_count(), |memory| {
+        Output::init_with(len, |out| {
+            argon
+                .hash_password_into_with_memory(password, salt, out, &mut *memory)
+                .map_err(|_| password_hash::Error::Crypto)
+        })
+        .ok()
+    })
+}
+
 pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// A hash to verify against when the account does not exist, so that the answer takes
@@ -48,10 +83,22 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| hash_password("not a real
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    hasher()
-        .hash_password(password.as_bytes(), &salt)
-        .expect("argon2 hashing cannot fail with valid params")
-        .to_string()
+    let argon = hasher();
+    let mut salt_bytes = [0u8; 64];
+    let salt_bytes = salt
+        .as_salt()
+        .decode_b64(&mut salt_bytes)
+        .expect("a generated salt decodes");
+    let output =
+        derive(&argon, password.as_bytes(), salt_bytes, Params::DEFAULT_OUTPUT_LEN).expect("argon2 with valid params");
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(argon.params()).expect("the parameters fit a PHC string"),
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string()
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -62,21 +109,39 @@ pub enum Verification {
     ValidNeedsRehash,
 }
 
+/// Whether `password` gives the stored hash, with the algorithm, version and parameters the hash
+/// names (the comparison of `Output` is constant-time).
+fn matches(stored: &PasswordHash, password: &str) -> bool {
+    let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (Algorithm::try_from(stored.algorithm), Params::try_from(stored)) else {
+        return false;
+    };
+    let version = match stored.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt_bytes) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let argon = Argon2::new(algorithm, version, params);
+    derive(&argon, password.as_bytes(), salt_bytes, expected.len()).is_some_and(|computed| computed == expected)
+}
+
 pub fn verify_password(stored: Option<&str>, password: &str) -> Verification {
     let stored = stored.unwrap_or(DUMMY_HASH.as_str());
+    let dummy = PasswordHash::new(&DUMMY_HASH).expect("dummy hash parses");
     let Ok(parsed) = PasswordHash::new(stored) else {
-        let _ = hasher().verify_password(
-            password.as_bytes(),
-            &PasswordHash::new(&DUMMY_HASH).expect("dummy hash parses"),
-        );
+        let _ = matches(&dummy, password);
         return Verification::Invalid;
     };
-    if hasher().verify_password(password.as_bytes(), &parsed).is_err() {
+    if !matches(&parsed, password) {
         return Verification::Invalid;
     }
-    let current = PasswordHash::new(&DUMMY_HASH).expect("dummy hash parses");
     let same_parameters =
-        parsed.algorithm == current.algorithm && parsed.version == current.version && parsed.params == current.params;
+        parsed.algorithm == dummy.algorithm && parsed.version == dummy.version && parsed.params == dummy.params;
     if same_parameters {
         Verification::Valid
     } else {
@@ -165,14 +230,51 @@ mod tests {
             Params::new(8 * 1024, 1, 1, None).unwrap(),
         );
         let salt = SaltString::generate(&mut OsRng);
-        let old = weak
-            .hash_password(b"correct horse battery staple", &salt)
+        let old = argon2::PasswordHasher::hash_password(&weak, b"correct horse battery staple", &salt)
             .unwrap()
             .to_string();
         assert_eq!(
             verify_password(Some(&old), "correct horse battery staple"),
             Verification::ValidNeedsRehash
         );
+    }
+
+    #[test]
+    fn our_hashes_and_the_argon2_crates_own_agree_both_ways() {
+        use argon2::PasswordVerifier;
+        let ours = hash_password("correct horse battery staple");
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            hasher()
+                .verify_password(b"correct horse battery staple", &parsed)
+                .is_ok()
+        );
+        assert!(hasher().verify_password(b"wrong horse", &parsed).is_err());
+        let salt = SaltString::generate(&mut OsRng);
+        let theirs = argon2::PasswordHasher::hash_password(&hasher(), b"correct horse battery staple", &salt)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            verify_password(Some(&theirs), "correct horse battery staple"),
+            Verification::Valid
+        );
+        assert_eq!(
+            verify_password(Some(&theirs), "wrong horse battery"),
+            Verification::Invalid
+        );
+    }
+
+    #[test]
+    fn the_argon2_memory_is_reused_and_never_more_than_one_buffer_per_core() {
+        let threads: Vec<_> = (0..8)
+            .map(|i| std::thread::spawn(move || hash_password(&format!("wachtwoord nummer {i}"))))
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        let pool = MEMORY.lock().unwrap();
+        assert!(!pool.is_empty(), "buffers are kept for the next run");
+        assert!(pool.len() <= cores(), "{} buffers kept", pool.len());
     }
 
     #[test]
