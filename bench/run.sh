@@ -132,8 +132,11 @@ get "ruling search (newest, no words)" "/uitspraken" ""
 
 # Filing (writes): each wrk thread files as its own consumer through the intake API, two requests
 # per case (the draft with every answer, then submit; bench/filing.lua). Counted are the cases filed.
+# Other consumers on every run: a reused dataset keeps the drafts a run left open, and a consumer
+# may have at most 20.
 FILING_COOKIES=""
-for n in $(seq 2 $((THREADS + 1))); do
+FIRST_FILER=$(( $(date +%s) % (BENCH_CONSUMERS - THREADS - 1) + 2 ))
+for n in $(seq "$FIRST_FILER" $((FIRST_FILER + THREADS - 1))); do
   FILING_COOKIES="$FILING_COOKIES$(sign_in "consument$n@bench.example")|"
 done
 COMPLAINT_DATE=$(date -u -d '35 days ago' +%F)
