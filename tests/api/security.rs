@@ -7,7 +7,7 @@ use geschillenportaal::accounts::Role;
 use geschillenportaal::db::schema::{cases, documents, messages, published_rulings, rulings, users};
 
 use crate::helpers::{
-    CONSUMER, OTHER_CONSUMER, SECRETARIAT, STAFF, TestApp, extract_csrf, location, spawn_app, spawn_app_with,
+    CONSUMER, MEDIATOR, OTHER_CONSUMER, SECRETARIAT, STAFF, TestApp, extract_csrf, location, spawn_app, spawn_app_with,
 };
 
 /// Breaks out of text, of a double-quoted and of a single-quoted attribute, and tries an event handler.
@@ -145,6 +145,192 @@ async fn script_in_every_stored_free_text_field_is_shown_as_text_never_run() {
     assert_eq!(status, 200);
     assert_shown_escaped(&html, "moderation page");
     assert_inert(&html, "moderation page");
+}
+
+/// Posts a form with the CSRF token of `client`'s view of the case.
+async fn post_case_form(
+    app: &TestApp,
+    client: &reqwest::Client,
+    case_id: i64,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let (_, html) = page(app, client, &format!("/zaken/{case_id}")).await;
+    let csrf = extract_csrf(&html);
+    let mut form = vec![("csrf_token", csrf.as_str())];
+    form.extend_from_slice(fields);
+    client.post(app.url(path)).form(&form).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn script_in_the_free_text_of_intake_offers_hearings_and_rulings_is_shown_as_text_never_run() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    let secretariat = app.client_for(SECRETARIAT).await;
+    let staff = app.client_for(STAFF).await;
+    let consumer = app.client_for(CONSUMER).await;
+    let mediator = app.client_for(MEDIATOR).await;
+    app.act(&secretariat, case_id, "accept_complete", "").await;
+    app.act(&secretariat, case_id, "record_fee_paid", "").await;
+    assert_eq!(
+        app.act(&staff, case_id, "submit_defence", "Wij betwisten het.")
+            .await
+            .status(),
+        303
+    );
+    assert_eq!(
+        app.act(&consumer, case_id, "submit_reply", "Het klopt wel.")
+            .await
+            .status(),
+        303
+    );
+
+    // An offer's terms, the hearing's place, the draft ruling's summary, reasoning and actions.
+    let expires = (chrono::Utc::now().date_naive() + chrono::TimeDelta::days(14)).to_string();
+    let offered = post_case_form(
+        &app,
+        &staff,
+        case_id,
+        &format!("/zaken/{case_id}/aanbod"),
+        &[("amount", "50"), ("terms", XSS), ("expires_on", expires.as_str())],
+    )
+    .await;
+    assert_eq!(offered.status(), 303, "{}", offered.text().await.unwrap_or_default());
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::TimeDelta::days(1)).to_string();
+    let planned = post_case_form(
+        &app,
+        &secretariat,
+        case_id,
+        &format!("/zaken/{case_id}/zitting"),
+        &[
+            ("date", tomorrow.as_str()),
+            ("time", "10:00"),
+            ("location", XSS),
+            ("video_link", ""),
+        ],
+    )
+    .await;
+    assert_eq!(planned.status(), 303);
+    let drafted = post_case_form(
+        &app,
+        &mediator,
+        case_id,
+        &format!("/zaken/{case_id}/uitspraak"),
+        &[
+            ("outcome", "upheld"),
+            ("award", "50"),
+            ("award_actions", XSS),
+            ("refund", ""),
+            ("deposit_decision", "none"),
+            ("summary", XSS),
+            ("reasoning", XSS),
+            ("corrects", ""),
+        ],
+    )
+    .await;
+    assert_eq!(drafted.status(), 303);
+    let stored: (String, String) = app
+        .with_db(move |c| {
+            rulings::table
+                .filter(rulings::case_id.eq(case_id))
+                .select((rulings::summary, rulings::reasoning))
+                .first(c)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(
+        stored,
+        (XSS.to_owned(), XSS.to_owned()),
+        "the texts are stored as typed"
+    );
+    for (who, client) in [
+        ("consumer", &consumer),
+        ("provider", &staff),
+        ("mediator", &mediator),
+        ("secretariat", &secretariat),
+    ] {
+        let (status, html) = page(&app, client, &format!("/zaken/{case_id}")).await;
+        assert_eq!(status, 200, "{who}");
+        assert_shown_escaped(&html, &format!("case page with offer, hearing and draft for the {who}"));
+        assert_inert(&html, &format!("case page with offer, hearing and draft for the {who}"));
+    }
+
+    // The free text of a filing: description, wished outcome and customer number.
+    let provider_id = app
+        .with_db(move |c| {
+            let (provider_id, scheme_id) = cases::table
+                .find(case_id)
+                .select((cases::provider_id, cases::scheme_id))
+                .first::<(i64, i64)>(c)
+                .unwrap();
+            geschillenportaal::registry::create_membership(
+                c,
+                geschillenportaal::registry::NewMembership {
+                    provider_id,
+                    scheme_id,
+                    valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                    valid_until: None,
+                    via: "direct",
+                    guarantor_id: None,
+                    status: "active",
+                },
+                chrono::Utc::now().naive_utc(),
+            )
+            .unwrap();
+            provider_id
+        })
+        .await;
+    let created = consumer
+        .post(app.url("/api/v1/intake/drafts"))
+        .json(&serde_json::json!({
+            "counterparty": "company",
+            "applicant_is_consumer": true,
+            "provider_id": provider_id,
+            "category": "outage_speed",
+            "before_court_or_other_body": false,
+            "contract_date": "2023-05-01",
+            "written_complaint_channel": "registered_letter",
+            "written_complaint_date": (chrono::Utc::now().date_naive() - chrono::TimeDelta::weeks(5)).to_string(),
+            "provider_answer": "none",
+            "desired_outcome": XSS,
+            "customer_number": XSS,
+            "claim_cents": 4500,
+            "description": XSS,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let draft: serde_json::Value = created.json().await.unwrap();
+    let (status, html) = page(&app, &consumer, &format!("/zaak-indienen/{}/controle", draft["id"])).await;
+    assert_eq!(status, 200);
+    assert_shown_escaped(&html, "the wizard's review page");
+    assert_inert(&html, "the wizard's review page");
+    let filed = consumer
+        .post(app.url(&format!("/api/v1/intake/drafts/{}/submit", draft["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filed.status(), 201);
+    let filed: serde_json::Value = filed.json().await.unwrap();
+    let new_case: i64 = app
+        .with_db({
+            let reference = filed["reference"].as_str().unwrap().to_owned();
+            move |c| {
+                cases::table
+                    .filter(cases::reference.eq(reference))
+                    .select(cases::id)
+                    .first(c)
+                    .unwrap()
+            }
+        })
+        .await;
+    for (who, client) in [("consumer", &consumer), ("secretariat", &secretariat)] {
+        let (status, html) = page(&app, client, &format!("/zaken/{new_case}")).await;
+        assert_eq!(status, 200, "{who}");
+        assert_shown_escaped(&html, &format!("the filed case for the {who}"));
+        assert_inert(&html, &format!("the filed case for the {who}"));
+    }
 }
 
 #[tokio::test]
