@@ -10,22 +10,10 @@ BIN=${1:-$TARGET/debug/geschillenportaal}
 WORK=$(mktemp -d)
 trap 'kill ${SERVER:-0} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-BASE="http://127.0.0.1:$PORT"
-PORTAL_BIND="127.0.0.1:$PORT" PORTAL_BASE_URL="$BASE" PORTAL_DATA_DIR="$WORK" \
-  PORTAL_DATABASE_URL="${SQLMAP_DATABASE_URL:-sqlite://$WORK/portal.db}" PORTAL_LOG_FILTER=warn \
-  PORTAL_JWT_SECRET="sqlmap-run-signing-key-0123456789abcdef" \
-  "$BIN" --config "$WORK/none.toml" serve --demo > "$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 150); do curl -fs "$BASE/healthz" >/dev/null && break; sleep 0.2; done
+# shellcheck source=.ci/demo-server.sh
+source .ci/demo-server.sh
+start_demo_server "$BIN" "$WORK" "${SQLMAP_DATABASE_URL:-sqlite://$WORK/portal.db}"
 
-cookie_of() { # email password -> Cookie header of a signed-in session
-  local jar="$WORK/$1.jar" csrf
-  csrf=$(curl -s -c "$jar" -b "$jar" "$BASE/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
-  curl -s -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$csrf" --data-urlencode "email=$1" \
-    --data-urlencode "password=$2" "$BASE/login"
-  grep -v '^# ' "$jar" | sed 's/^#HttpOnly_//' | awk 'NF>=7 {printf "%s%s=%s", sep, $6, $7; sep="; "}'
-}
 SECRETARIAT=$(cookie_of secretariaat@demo.geschillenportaal.nl demo-secretariaat-2026)
 ADMIN=$(cookie_of beheer@demo.geschillenportaal.nl demo-beheerder-2026)
 CONSUMER=$(cookie_of consument@demo.geschillenportaal.nl demo-consument-2026)

@@ -297,49 +297,12 @@ async fn killing_the_server_with_sigkill_during_a_burst_of_filings_loses_nothing
     })
     .await;
     let case_id = seeder.seed_case().await.case_id;
-    // The seeded provider becomes a member of the scheme, so consumers can file against it.
-    let provider_id = seeder
-        .with_db(move |c| {
-            let (provider_id, scheme_id) = cases::table
-                .find(case_id)
-                .select((cases::provider_id, cases::scheme_id))
-                .first::<(i64, i64)>(c)
-                .unwrap();
-            geschillenportaal::registry::create_membership(
-                c,
-                geschillenportaal::registry::NewMembership {
-                    provider_id,
-                    scheme_id,
-                    valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-                    valid_until: None,
-                    via: "direct",
-                    guarantor_id: None,
-                    status: "active",
-                },
-                Utc::now().naive_utc(),
-            )
-            .unwrap();
-            provider_id
-        })
-        .await;
+    let provider_id = seeder.make_provider_a_member(case_id).await;
     let cases_before = seeder
         .with_db(|c| cases::table.count().get_result::<i64>(c).unwrap())
         .await;
     drop(seeder);
-    let draft = serde_json::json!({
-        "counterparty": "company",
-        "applicant_is_consumer": true,
-        "provider_id": provider_id,
-        "category": "outage_speed",
-        "before_court_or_other_body": false,
-        "contract_date": "2023-05-01",
-        "written_complaint_channel": "registered_letter",
-        "written_complaint_date": (Utc::now().date_naive() - TimeDelta::weeks(5)).to_string(),
-        "provider_answer": "none",
-        "desired_outcome": "Storing verhelpen",
-        "claim_cents": 4500,
-        "description": "Elke avond geen internet.",
-    });
+    let draft = crate::helpers::eligible_answers(provider_id);
 
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");

@@ -380,6 +380,37 @@ impl TestApp {
         self.seed(rules, true).await
     }
 
+    /// Makes the provider of a seeded case a member of its scheme (since 2020), so consumers can
+    /// file against it; returns the provider's id.
+    #[allow(dead_code, reason = "used by the API tests only")]
+    pub async fn make_provider_a_member(&self, case_id: i64) -> i64 {
+        use diesel::prelude::*;
+        use geschillenportaal::db::schema::cases;
+        self.with_db(move |c| {
+            let (provider_id, scheme_id) = cases::table
+                .find(case_id)
+                .select((cases::provider_id, cases::scheme_id))
+                .first::<(i64, i64)>(c)
+                .unwrap();
+            geschillenportaal::registry::create_membership(
+                c,
+                geschillenportaal::registry::NewMembership {
+                    provider_id,
+                    scheme_id,
+                    valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
+                    valid_until: None,
+                    via: "direct",
+                    guarantor_id: None,
+                    status: "active",
+                },
+                chrono::Utc::now().naive_utc(),
+            )
+            .unwrap();
+            provider_id
+        })
+        .await
+    }
+
     /// As [`TestApp::seed_case`], but nobody is assigned to the case yet (the secretariat staffs it).
     #[allow(dead_code, reason = "used by the browser journeys only")]
     pub async fn seed_unstaffed_case(&self) -> SeededCase {
@@ -568,4 +599,24 @@ impl TestApp {
             .await
             .unwrap()
     }
+}
+
+/// Intake answers (the JSON API's draft) that make a filing against `provider_id` eligible: a
+/// consumer's outage complaint, a registered letter five weeks old and unanswered.
+#[allow(dead_code, reason = "used by the API tests only")]
+pub fn eligible_answers(provider_id: i64) -> serde_json::Value {
+    serde_json::json!({
+        "counterparty": "company",
+        "applicant_is_consumer": true,
+        "provider_id": provider_id,
+        "category": "outage_speed",
+        "before_court_or_other_body": false,
+        "contract_date": "2023-05-01",
+        "written_complaint_channel": "registered_letter",
+        "written_complaint_date": (chrono::Utc::now().date_naive() - chrono::TimeDelta::weeks(5)).to_string(),
+        "provider_answer": "none",
+        "desired_outcome": "Storing verhelpen",
+        "claim_cents": 4500,
+        "description": "Elke avond geen internet.",
+    })
 }

@@ -256,47 +256,14 @@ async fn script_in_the_free_text_of_intake_offers_hearings_and_rulings_is_shown_
     }
 
     // The free text of a filing: description, wished outcome and customer number.
-    let provider_id = app
-        .with_db(move |c| {
-            let (provider_id, scheme_id) = cases::table
-                .find(case_id)
-                .select((cases::provider_id, cases::scheme_id))
-                .first::<(i64, i64)>(c)
-                .unwrap();
-            geschillenportaal::registry::create_membership(
-                c,
-                geschillenportaal::registry::NewMembership {
-                    provider_id,
-                    scheme_id,
-                    valid_from: chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap(),
-                    valid_until: None,
-                    via: "direct",
-                    guarantor_id: None,
-                    status: "active",
-                },
-                chrono::Utc::now().naive_utc(),
-            )
-            .unwrap();
-            provider_id
-        })
-        .await;
+    let provider_id = app.make_provider_a_member(case_id).await;
+    let mut answers = crate::helpers::eligible_answers(provider_id);
+    for field in ["desired_outcome", "customer_number", "description"] {
+        answers[field] = XSS.into();
+    }
     let created = consumer
         .post(app.url("/api/v1/intake/drafts"))
-        .json(&serde_json::json!({
-            "counterparty": "company",
-            "applicant_is_consumer": true,
-            "provider_id": provider_id,
-            "category": "outage_speed",
-            "before_court_or_other_body": false,
-            "contract_date": "2023-05-01",
-            "written_complaint_channel": "registered_letter",
-            "written_complaint_date": (chrono::Utc::now().date_naive() - chrono::TimeDelta::weeks(5)).to_string(),
-            "provider_answer": "none",
-            "desired_outcome": XSS,
-            "customer_number": XSS,
-            "claim_cents": 4500,
-            "description": XSS,
-        }))
+        .json(&answers)
         .send()
         .await
         .unwrap();
