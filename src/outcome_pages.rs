@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use crate::cases::lifecycle::{self, CaseState};
 use crate::cases::queries::CaseRow;
-use crate::cases::transition;
 use crate::compliance;
 use crate::db::DbConnection;
 use crate::db::schema::{case_events, documents};
@@ -20,6 +19,7 @@ use crate::hearings;
 use crate::offers::{self, Maker, OfferStatus};
 use crate::policy::{self, Actor, CaseParties, CaseResource, Relation};
 use crate::printable::Printable;
+use crate::registry::rules::SchemeRules;
 use crate::rulings;
 use crate::startup::AppState;
 use crate::web::error::AppError;
@@ -202,15 +202,15 @@ pub fn sections(
     actor: &Actor,
     case: &CaseRow,
     parties: &CaseParties,
+    rules: &SchemeRules,
 ) -> Result<Value, AppError> {
     let now = Utc::now().naive_utc();
     let today = now.date();
     let relation = policy::relation(actor, parties);
     let state: CaseState = case.state.parse().map_err(|_| AppError::internal("unknown state"))?;
-    let rules = transition::rules_of(conn, case)?.rules;
 
     // Offers
-    let negotiable = offers::store::negotiable(conn, case)?;
+    let negotiable = offers::store::negotiable_under(rules, case);
     let maker = Maker::from_relation(relation);
     let history = offers::store::history(conn, case.id)?;
     let open = history
@@ -247,7 +247,7 @@ pub fn sections(
         && open.as_ref().is_some_and(|o| {
             o.maker().answered_by(relation) || (maker == Some(Maker::Mediator) && o.maker() == Maker::Mediator)
         });
-    let settled_by_offer = offers::store::accepted_offer(conn, case.id)?.is_some();
+    let settled_by_offer = history.iter().any(|(o, _)| o.status() == OfferStatus::Accepted);
 
     // Hearing and expert investigation
     let hearing = hearings::handlers::current(conn, case.id)?;
@@ -294,7 +294,7 @@ pub fn sections(
     let ruling_due = if state == CaseState::HearingScheduled {
         hearing
             .as_ref()
-            .map(|h| lifecycle::ruling_due(hearings::utc_to_local(h.starts_at).date(), &rules))
+            .map(|h| lifecycle::ruling_due(hearings::utc_to_local(h.starts_at).date(), rules))
     } else {
         None
     };
@@ -302,14 +302,18 @@ pub fn sections(
     let last_issued = all_rulings.iter().rev().find(|r| r.is_issued()).map(|r| r.id);
 
     // Compliance, guarantee and rating
-    let reports: Vec<Value> = compliance::store::reports(conn, case.id)?
-        .into_iter()
-        .map(|r| json!({ "kind": r.kind, "note": r.note, "document_id": r.document_id, "at": when(r.created_at), "by": r.author }))
-        .collect();
-    let claim = compliance::store::claim(conn, case.id)?.map(|c| {
-        json!({ "amount_cents": c.amount_cents, "status": c.status, "guarantor": c.guarantor, "paid_at": c.paid_at.map(when) })
-    });
-    let rating = compliance::store::rating_of(conn, case.id)?;
+    let (reports, claim, rating) = if state.may_have_compliance_records() {
+        let reports: Vec<Value> = compliance::store::reports(conn, case.id)?
+            .into_iter()
+            .map(|r| json!({ "kind": r.kind, "note": r.note, "document_id": r.document_id, "at": when(r.created_at), "by": r.author }))
+            .collect();
+        let claim = compliance::store::claim(conn, case.id)?.map(|c| {
+            json!({ "amount_cents": c.amount_cents, "status": c.status, "guarantor": c.guarantor, "paid_at": c.paid_at.map(when) })
+        });
+        (reports, claim, compliance::store::rating_of(conn, case.id)?)
+    } else {
+        (Vec::new(), None, None)
+    };
     let had_outcome = settled_by_offer || has_issued;
 
     Ok(json!({

@@ -111,7 +111,7 @@ pub fn section(conn: &mut DbConnection, case: &CaseRow, actor: &Actor, relation:
     let rows: Vec<(i64, i64, String, String, String, String)> = case_assignments::table
         .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
         .filter(case_assignments::case_id.eq(case.id))
-        .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+        .filter(queries::assignment_is_active())
         .order(case_assignments::id)
         .select((
             case_assignments::id,

@@ -83,50 +83,51 @@ async fn case_page(
 ) -> AppResult<HttpResponse> {
     let actor = Actor::from(&signed_in);
     let state = page.data();
-    let (case, parties) = service::visible_case(&state, actor, path.into_inner()).await?;
-    let relation = policy::relation(&actor, &parties);
-    let case_id = case.id;
-    let view_parties = parties.clone();
-    let provider_id = case.provider_id;
-    let consumer_id = case.consumer_id;
+    let case_id = path.into_inner();
+    // One trip to the pool for the whole page: the case, the check that this user may see it,
+    // then everything shown.
     let loaded = state
         .db
-        .run({
-            let case = case.clone();
-            move |conn| -> Result<_, AppError> {
-                let rules = transition::rules_of(conn, &case)?;
-                let provider: (String, String) = providers::table
-                    .find(provider_id)
-                    .select((providers::legal_name, providers::kvk_number))
-                    .first(conn)?;
-                let consumer: (String, String) = users::table
-                    .find(consumer_id)
-                    .select((users::display_name, users::email))
-                    .first(conn)?;
-                let events: Vec<TimelineRow> = case_events::table
-                    .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
-                    .filter(case_events::case_id.eq(case_id))
-                    .order(case_events::id)
-                    .select((
-                        case_events::at,
-                        case_events::kind,
-                        case_events::to_state,
-                        case_events::from_state,
-                        case_events::detail,
-                        users::display_name.nullable(),
-                    ))
-                    .load(conn)?;
-                let messages = thread::visible_messages(conn, case_id, &actor, &view_parties)?;
-                let files = service::visible_documents(conn, case_id, &actor, &view_parties)?;
-                let staffing = super::assignments::section(conn, &case, &actor, relation)?;
-                let extensions = super::extensions::section(conn, &case, &actor, relation)?;
-                let outcomes = crate::outcome_pages::sections(conn, &actor, &case, &view_parties)?;
-                Ok((
-                    rules, provider, consumer, events, messages, files, staffing, extensions, outcomes,
+        .run(move |conn| -> Result<_, AppError> {
+            let (case, parties) = queries::case_with_parties(conn, case_id)?.ok_or(AppError::NotFound)?;
+            policy::ensure(policy::can_view_case(&actor, &parties))?;
+            let relation = policy::relation(&actor, &parties);
+            let rules = transition::rules_of(conn, &case)?;
+            let provider: (String, String) = providers::table
+                .find(case.provider_id)
+                .select((providers::legal_name, providers::kvk_number))
+                .first(conn)?;
+            let consumer: (String, String) = users::table
+                .find(case.consumer_id)
+                .select((users::display_name, users::email))
+                .first(conn)?;
+            let events: Vec<TimelineRow> = case_events::table
+                .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
+                .filter(case_events::case_id.eq(case_id))
+                .order(case_events::id)
+                .select((
+                    case_events::at,
+                    case_events::kind,
+                    case_events::to_state,
+                    case_events::from_state,
+                    case_events::detail,
+                    users::display_name.nullable(),
                 ))
-            }
+                .load(conn)?;
+            let messages = thread::visible_messages(conn, case_id, &actor, &parties)?;
+            let files = service::visible_documents(conn, case_id, &actor, &parties)?;
+            let staffing = super::assignments::section(conn, &case, &actor, relation)?;
+            let extensions = super::extensions::section(conn, &case, &actor, relation)?;
+            let outcomes = crate::outcome_pages::sections(conn, &actor, &case, &parties, &rules.rules)?;
+            Ok((
+                (case, parties, relation),
+                (
+                    rules, provider, consumer, events, messages, files, staffing, extensions, outcomes,
+                ),
+            ))
         })
         .await?;
+    let ((case, parties, relation), loaded) = loaded;
     let (rules, provider, consumer, events, messages, files, staffing, extensions, outcomes) = loaded;
     let case_state: CaseState = case
         .state
@@ -186,49 +187,52 @@ async fn case_page(
         .map(|v| v.as_str())
         .collect();
     let contact = policy::sees_consumer_contact(&actor, &parties);
-    page.render(
-        "pages/case",
-        json!({
-            "notice": query.notice.as_deref().filter(|n| CASE_NOTICES.contains(n)),
-            "case": {
-                "id": case.id,
-                "reference": case.reference,
-                "state": case.state,
-                "version": case.version,
-                "due_on": date(case.state_due_on),
-                "category": case.category,
-                "claim_cents": case.claim_cents,
-                "desired_outcome": case.desired_outcome,
-                "description": case.description,
-                "private_note": case.private_note,
-                "contract_date": date(case.contract_date),
-                "written_complaint_date": date(Some(case.written_complaint_date)),
-                "written_complaint_channel": case.written_complaint_channel,
-                "fee_cents": case.fee_cents,
-                "fee_status": case.fee_status,
-                "deposit_cents": case.deposit_cents,
-                "submitted_on": date(Some(case.submitted_at.date())),
-                "open": case_state.is_open(),
-            },
-            "who_acts": who_acts(case_state),
-            "clock": clock,
-            "scheme_name": rules.scheme_name,
-            "provider": { "name": provider.0, "kvk": provider.1 },
-            "consumer": { "name": consumer.0, "email": if contact { Some(consumer.1) } else { None } },
-            "staffing": staffing,
-            "extensions": extensions,
-            "timeline": timeline,
-            "messages": messages,
-            "documents": files,
-            "visibilities": visibilities,
-            "actions": actions,
-            "can_extend": matches!(relation, Relation::Secretariat) && case_state.is_open(),
-            "can_post": relation != Relation::None && case_state.is_open(),
-            "can_ask_reaction": matches!(relation, Relation::Mediator | Relation::Secretariat),
-            "outcomes": outcomes,
-            "intake": crate::intake::case_page::panel(&case, relation, today),
-        }),
-    )
+    let mut data = json!({
+        "notice": query.notice.as_deref().filter(|n| CASE_NOTICES.contains(n)),
+        "case": {
+            "id": case.id,
+            "reference": case.reference,
+            "state": case.state,
+            "version": case.version,
+            "due_on": date(case.state_due_on),
+            "category": case.category,
+            "claim_cents": case.claim_cents,
+            "desired_outcome": case.desired_outcome,
+            "description": case.description,
+            "private_note": case.private_note,
+            "contract_date": date(case.contract_date),
+            "written_complaint_date": date(Some(case.written_complaint_date)),
+            "written_complaint_channel": case.written_complaint_channel,
+            "fee_cents": case.fee_cents,
+            "fee_status": case.fee_status,
+            "deposit_cents": case.deposit_cents,
+            "submitted_on": date(Some(case.submitted_at.date())),
+            "open": case_state.is_open(),
+        },
+        "who_acts": who_acts(case_state),
+        "clock": clock,
+        "scheme_name": rules.scheme_name,
+        "provider": { "name": provider.0, "kvk": provider.1 },
+        "consumer": { "name": consumer.0, "email": if contact { Some(consumer.1) } else { None } },
+        "visibilities": visibilities,
+        "can_extend": matches!(relation, Relation::Secretariat) && case_state.is_open(),
+        "can_post": relation != Relation::None && case_state.is_open(),
+        "can_ask_reaction": matches!(relation, Relation::Mediator | Relation::Secretariat),
+        "intake": crate::intake::case_page::panel(&case, relation, today),
+    });
+    // The big parts are moved in: `json!` would deep-copy each of them (it serialises its values).
+    for (key, value) in [
+        ("staffing", staffing),
+        ("extensions", extensions),
+        ("timeline", Value::Array(timeline)),
+        ("messages", Value::Array(messages)),
+        ("documents", Value::Array(files)),
+        ("actions", Value::Array(actions)),
+        ("outcomes", outcomes),
+    ] {
+        data[key] = value;
+    }
+    page.render("pages/case", data)
 }
 
 #[derive(Queryable)]

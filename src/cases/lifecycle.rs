@@ -108,6 +108,15 @@ impl CaseState {
     pub const fn is_open(self) -> bool {
         !self.is_terminal()
     }
+
+    /// Whether the case can hold compliance records (reports, a guarantee claim, a rating):
+    /// only in compliance and the states after it, so pages skip those look-ups before.
+    pub const fn may_have_compliance_records(self) -> bool {
+        matches!(
+            self,
+            CaseState::InCompliance | CaseState::GuaranteeClaim | CaseState::Closed
+        )
+    }
 }
 
 impl FromStr for CaseState {
@@ -621,6 +630,33 @@ pub fn mermaid_diagram() -> String {
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn compliance_records_are_looked_for_in_every_state_after_compliance() {
+        let mut reached = vec![CaseState::InCompliance];
+        let mut todo = reached.clone();
+        while let Some(from) = todo.pop() {
+            for kind in [SchemeKind::BindingAdvice, SchemeKind::Mediation] {
+                for fee_due in [true, false] {
+                    for action in Action::ALL {
+                        for role in Role::ALL {
+                            if let Ok(to) = next_state(kind, fee_due, from, action, role)
+                                && !reached.contains(&to)
+                            {
+                                reached.push(to);
+                                todo.push(to);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(reached.len() > 1, "compliance leads somewhere: {reached:?}");
+        for state in reached {
+            assert!(state.may_have_compliance_records(), "{state:?} follows compliance");
+        }
+        assert!(!CaseState::Mediation.may_have_compliance_records());
+    }
 
     const BA: SchemeKind = SchemeKind::BindingAdvice;
     const MED: SchemeKind = SchemeKind::Mediation;

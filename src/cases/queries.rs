@@ -46,6 +46,20 @@ pub struct CaseRow {
 /// Assignment statuses that give a mediator access to a case.
 pub const ACTIVE_ASSIGNMENT: [&str; 3] = ["proposed", "confirmed", "challenged"];
 
+/// `status IN ('proposed', 'confirmed', 'challenged')` ([`ACTIVE_ASSIGNMENT`]) as a fixed expression:
+/// diesel never caches the prepared statement of a query with `eq_any`, and the case page runs
+/// this filter on every view.
+#[diesel::dsl::auto_type]
+pub fn assignment_is_active() -> _ {
+    let proposed: &'static str = ACTIVE_ASSIGNMENT[0];
+    let confirmed: &'static str = ACTIVE_ASSIGNMENT[1];
+    let challenged: &'static str = ACTIVE_ASSIGNMENT[2];
+    case_assignments::status
+        .eq(proposed)
+        .or(case_assignments::status.eq(confirmed))
+        .or(case_assignments::status.eq(challenged))
+}
+
 pub fn find_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<CaseRow>> {
     cases::table
         .find(case_id)
@@ -57,7 +71,7 @@ pub fn find_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<Ca
 pub fn mediator_ids(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<i64>> {
     case_assignments::table
         .filter(case_assignments::case_id.eq(case_id))
-        .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+        .filter(assignment_is_active())
         .select(case_assignments::user_id)
         .load(conn)
 }

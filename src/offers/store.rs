@@ -18,6 +18,7 @@ use crate::db::schema::{cases, offers, users};
 use crate::mail::templates::EmailTemplates;
 use crate::notices::{self, Audience, Notice};
 use crate::policy::{self, Actor, CaseParties, Relation};
+use crate::registry::rules::SchemeRules;
 use crate::web::templates::format_euros;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -125,17 +126,22 @@ impl From<OfferFailure> for crate::web::error::AppError {
 /// Whether the case is at a stage where a settlement can still be accepted.
 pub fn negotiable(conn: &mut DbConnection, case: &CaseRow) -> Result<bool, TransitionFailure> {
     let rules = transition::rules_of(conn, case)?.rules;
+    Ok(negotiable_under(&rules, case))
+}
+
+/// [`negotiable`] for a caller that has the case's rules already.
+pub fn negotiable_under(rules: &SchemeRules, case: &CaseRow) -> bool {
     let Ok(state) = case.state.parse::<CaseState>() else {
-        return Ok(false);
+        return false;
     };
-    Ok(lifecycle::next_state(
+    lifecycle::next_state(
         rules.scheme_kind,
         rules.fee_due(),
         state,
         Action::AcceptSettlement,
         ProcedureRole::Consumer,
     )
-    .is_ok())
+    .is_ok()
 }
 
 /// All offers of a case, newest first.
