@@ -9,11 +9,11 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{AdrReport, compute, to_csv};
+use super::{AdrReport, ReportTally, to_csv};
 use crate::accounts::identity::CurrentUser;
 use crate::db::schema::schemes;
 use crate::policy::{self, Actor};
-use crate::statistics::queries::{self, Filter};
+use crate::statistics::queries::{self, Filter, HISTORY_CHUNK};
 use crate::statistics::svg::{Bar, bar_chart};
 use crate::statistics::{Share, tenths_text};
 use crate::web::error::{AppError, AppResult};
@@ -67,7 +67,8 @@ async fn load(
             let Some((scheme_id, code, name)) = all.into_iter().find(|(_, c, _)| *c == code) else {
                 return Ok((list, None));
             };
-            let histories = queries::histories(
+            let mut tally = ReportTally::new(from, until);
+            queries::for_each_history(
                 conn,
                 Filter {
                     provider_id: None,
@@ -75,8 +76,10 @@ async fn load(
                     from: from.and_hms_opt(0, 0, 0).expect("midnight"),
                     until: until.and_hms_opt(0, 0, 0).expect("midnight"),
                 },
+                HISTORY_CHUNK,
+                |case| tally.add_case(&case),
             )?;
-            Ok((list, Some((code, name, compute(&histories, from, until)))))
+            Ok((list, Some((code, name, tally.finish()))))
         })
         .await
 }

@@ -1,8 +1,9 @@
 //! The yearly ADR report (EU ADR Directive, art. 19): for a scheme and a period, the
 //! disputes received and their types, refusals per ground, procedures discontinued and
-//! why, the duration, the outcomes and the compliance rate. Computed by [`compute`] (pure)
-//! from the case events ([`crate::statistics::CaseHistory`]), so any period can be
-//! computed again at any time; `handlers` serves the page with charts and the CSV.
+//! why, the duration, the outcomes and the compliance rate. Computed by [`ReportTally`] (a pure
+//! fold over the case events, [`crate::statistics::CaseHistory`], one case at a time as the
+//! queries read them in chunks), so any period can be computed again at any time in bounded
+//! memory; `handlers` serves the page with charts and the CSV.
 
 pub mod handlers;
 
@@ -11,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::statistics::{CaseHistory, Share, mean_tenths, median};
+use crate::statistics::{CaseHistory, DayCounts, Share};
 
 /// How a procedure came to an end.
 pub const END_STATES: [&str; 6] = ["settled", "ruled", "refused", "withdrawn", "not_admissible", "closed"];
@@ -70,29 +71,51 @@ fn shares(counts: BTreeMap<String, u64>, of: u64) -> Vec<(String, Share)> {
         .collect()
 }
 
-pub fn compute(cases: &[CaseHistory], from: NaiveDate, until: NaiveDate) -> AdrReport {
-    let mut report = AdrReport {
-        from,
-        until,
-        ..AdrReport::default()
-    };
-    let mut categories: BTreeMap<String, u64> = BTreeMap::new();
-    let mut grounds: BTreeMap<String, u64> = BTreeMap::new();
-    let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
-    let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
-    let mut durations = Vec::new();
-    let mut refusals = 0;
-    let mut discontinued = 0;
-    for case in cases {
+/// The report built up one case at a time, so the cases can be read in chunks and dropped: it
+/// keeps counts per category, ground, reason and outcome, and the durations as a [`DayCounts`].
+#[derive(Clone, Debug)]
+pub struct ReportTally {
+    report: AdrReport,
+    categories: BTreeMap<String, u64>,
+    grounds: BTreeMap<String, u64>,
+    reasons: BTreeMap<String, u64>,
+    outcomes: BTreeMap<String, u64>,
+    durations: DayCounts,
+    refusals: u64,
+    discontinued: u64,
+}
+
+impl ReportTally {
+    /// For the period `[from, until)`.
+    pub fn new(from: NaiveDate, until: NaiveDate) -> Self {
+        Self {
+            report: AdrReport {
+                from,
+                until,
+                ..AdrReport::default()
+            },
+            categories: BTreeMap::new(),
+            grounds: BTreeMap::new(),
+            reasons: BTreeMap::new(),
+            outcomes: BTreeMap::new(),
+            durations: DayCounts::default(),
+            refusals: 0,
+            discontinued: 0,
+        }
+    }
+
+    pub fn add_case(&mut self, case: &CaseHistory) {
+        let (from, until) = (self.report.from, self.report.until);
         if in_period(case.submitted_at.date(), from, until) {
-            report.received += 1;
-            *categories.entry(case.category.clone()).or_default() += 1;
+            self.report.received += 1;
+            *self.categories.entry(case.category.clone()).or_default() += 1;
         }
         // Refusals: every move into `refused` in the period.
         for event in &case.events {
             if event.to_state.as_deref() == Some("refused") && in_period(event.at.date(), from, until) {
-                refusals += 1;
-                *grounds
+                self.refusals += 1;
+                *self
+                    .grounds
                     .entry(refusal_ground(&event.kind, event.reason.as_deref()))
                     .or_default() += 1;
             }
@@ -103,12 +126,12 @@ pub fn compute(cases: &[CaseHistory], from: NaiveDate, until: NaiveDate) -> AdrR
             .iter()
             .find(|e| e.to_state.as_deref().is_some_and(|s| END_STATES.contains(&s)));
         if let Some(end) = end.filter(|e| in_period(e.at.date(), from, until)) {
-            report.ended += 1;
+            self.report.ended += 1;
             let state = end.to_state.as_deref().unwrap_or_default();
             if DISCONTINUED_STATES.contains(&state) {
-                discontinued += 1;
+                self.discontinued += 1;
                 let why = end.reason.clone().unwrap_or_else(|| state.to_owned());
-                *reasons.entry(why).or_default() += 1;
+                *self.reasons.entry(why).or_default() += 1;
             }
             if OUTCOME_STATES.contains(&state) {
                 let outcome = match (state, &case.ruling) {
@@ -116,32 +139,45 @@ pub fn compute(cases: &[CaseHistory], from: NaiveDate, until: NaiveDate) -> AdrR
                     ("closed", _) => "closed_without_agreement".into(),
                     (state, _) => state.to_owned(),
                 };
-                *outcomes.entry(outcome).or_default() += 1;
+                *self.outcomes.entry(outcome).or_default() += 1;
                 let start = case.defence_started().unwrap_or(case.submitted_at);
-                durations.push((end.at - start).num_days());
+                self.durations.add((end.at - start).num_days());
             }
         }
         if let Some((complied, _)) = case.complied().filter(|(_, at)| in_period(at.date(), from, until)) {
-            report.complied.of += 1;
-            report.complied.count += u64::from(complied);
+            self.report.complied.of += 1;
+            self.report.complied.count += u64::from(complied);
         }
     }
-    report.by_category = categories.into_iter().collect();
-    report.refused = Share {
-        count: refusals,
-        of: report.received,
-    };
-    report.refusal_grounds = shares(grounds, refusals);
-    report.discontinued = Share {
-        count: discontinued,
-        of: report.ended,
-    };
-    report.discontinued_reasons = shares(reasons, discontinued);
-    report.outcomes = outcomes.into_iter().collect();
-    report.duration_cases = durations.len() as u64;
-    report.average_days_tenths = mean_tenths(&durations);
-    report.median_days = median(&durations);
-    report
+
+    pub fn finish(self) -> AdrReport {
+        let report = self.report;
+        AdrReport {
+            by_category: self.categories.into_iter().collect(),
+            refused: Share {
+                count: self.refusals,
+                of: report.received,
+            },
+            refusal_grounds: shares(self.grounds, self.refusals),
+            discontinued: Share {
+                count: self.discontinued,
+                of: report.ended,
+            },
+            discontinued_reasons: shares(self.reasons, self.discontinued),
+            outcomes: self.outcomes.into_iter().collect(),
+            duration_cases: self.durations.len(),
+            average_days_tenths: self.durations.mean_tenths(),
+            median_days: self.durations.median(),
+            ..report
+        }
+    }
+}
+
+/// The report of the cases in `cases` for `[from, until)`.
+pub fn compute(cases: &[CaseHistory], from: NaiveDate, until: NaiveDate) -> AdrReport {
+    let mut tally = ReportTally::new(from, until);
+    cases.iter().for_each(|case| tally.add_case(case));
+    tally.finish()
 }
 
 /// The report as CSV (`;`-separated, as Dutch spreadsheets expect): section, item, count,
@@ -204,8 +240,8 @@ pub fn to_csv(report: &AdrReport, scheme: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::statistics::Event;
-    use crate::statistics::tests::{at, case, event};
+    use crate::statistics::tests::{at, case, event, generated_cases};
+    use crate::statistics::{Event, mean_tenths, median};
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
@@ -219,6 +255,81 @@ mod tests {
             actor_role: "secretariat".into(),
             reason: ground.map(str::to_owned),
         }
+    }
+
+    /// The report as computed before the [`ReportTally`], from the whole list at once: the reference.
+    fn compute_all_at_once(cases: &[CaseHistory], from: NaiveDate, until: NaiveDate) -> AdrReport {
+        let mut report = AdrReport {
+            from,
+            until,
+            ..AdrReport::default()
+        };
+        let mut categories: BTreeMap<String, u64> = BTreeMap::new();
+        let mut grounds: BTreeMap<String, u64> = BTreeMap::new();
+        let mut reasons: BTreeMap<String, u64> = BTreeMap::new();
+        let mut outcomes: BTreeMap<String, u64> = BTreeMap::new();
+        let mut durations = Vec::new();
+        let mut refusals = 0;
+        let mut discontinued = 0;
+        for case in cases {
+            if in_period(case.submitted_at.date(), from, until) {
+                report.received += 1;
+                *categories.entry(case.category.clone()).or_default() += 1;
+            }
+            // Refusals: every move into `refused` in the period.
+            for event in &case.events {
+                if event.to_state.as_deref() == Some("refused") && in_period(event.at.date(), from, until) {
+                    refusals += 1;
+                    *grounds
+                        .entry(refusal_ground(&event.kind, event.reason.as_deref()))
+                        .or_default() += 1;
+                }
+            }
+            // The end of the procedure: the first move into an end state.
+            let end = case
+                .events
+                .iter()
+                .find(|e| e.to_state.as_deref().is_some_and(|s| END_STATES.contains(&s)));
+            if let Some(end) = end.filter(|e| in_period(e.at.date(), from, until)) {
+                report.ended += 1;
+                let state = end.to_state.as_deref().unwrap_or_default();
+                if DISCONTINUED_STATES.contains(&state) {
+                    discontinued += 1;
+                    let why = end.reason.clone().unwrap_or_else(|| state.to_owned());
+                    *reasons.entry(why).or_default() += 1;
+                }
+                if OUTCOME_STATES.contains(&state) {
+                    let outcome = match (state, &case.ruling) {
+                        ("ruled", Some((outcome, _))) => outcome.clone(),
+                        ("closed", _) => "closed_without_agreement".into(),
+                        (state, _) => state.to_owned(),
+                    };
+                    *outcomes.entry(outcome).or_default() += 1;
+                    let start = case.defence_started().unwrap_or(case.submitted_at);
+                    durations.push((end.at - start).num_days());
+                }
+            }
+            if let Some((complied, _)) = case.complied().filter(|(_, at)| in_period(at.date(), from, until)) {
+                report.complied.of += 1;
+                report.complied.count += u64::from(complied);
+            }
+        }
+        report.by_category = categories.into_iter().collect();
+        report.refused = Share {
+            count: refusals,
+            of: report.received,
+        };
+        report.refusal_grounds = shares(grounds, refusals);
+        report.discontinued = Share {
+            count: discontinued,
+            of: report.ended,
+        };
+        report.discontinued_reasons = shares(reasons, discontinued);
+        report.outcomes = outcomes.into_iter().collect();
+        report.duration_cases = durations.len() as u64;
+        report.average_days_tenths = mean_tenths(&durations);
+        report.median_days = median(&durations);
+        report
     }
 
     #[test]
@@ -350,6 +461,18 @@ mod tests {
         assert!(csv.contains("refused_by_ground;filing_limit;1;2;50,0\n"), "{csv}");
         assert!(csv.contains("received;total;9;;\n"), "{csv}");
         assert!(csv.contains("complied;total;1;2;50,0\n"), "{csv}");
+    }
+
+    #[test]
+    fn the_tally_of_one_case_at_a_time_equals_the_report_of_the_whole_list() {
+        let (from, until) = (day("2025-01-01"), day("2026-01-01"));
+        for seed in 0..20 {
+            let cases = generated_cases(seed, 300, from, until);
+            let expected = compute_all_at_once(&cases, from, until);
+            assert_eq!(compute(&cases, from, until), expected, "seed {seed}");
+            assert!(expected.received > 0 && expected.refused.count > 0 && expected.median_days.is_some());
+            assert!(!expected.discontinued_reasons.is_empty() && expected.complied.of > 0);
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The figures are computed from every case history of a scheme's last 12 months: far too much
-//! work for one page view (0.7 s and ~170 MB at 100,000 cases, measured with `bench/run.sh`), and
-//! the pages that show them are public. Each node keeps them for the rest of the clock hour: the
+//! work for one page view (0.3–0.6 s at 100,000 cases and 4–5 s at 1,000,000, in bounded memory;
+//! `bench/statistics.sh`), and the pages that show them are public. Each node keeps them for the rest of the clock hour: the
 //! key holds the hour, so the first view of the next hour computes them again, and concurrent
 //! views of the same key wait for one computation instead of each running their own. Derived
 //! data only, so a per-node cache is safe with several nodes.

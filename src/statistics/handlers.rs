@@ -12,9 +12,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::cache::{Comparison, FiguresCache, SchemeFigures};
-use super::queries::{self, Filter};
+use super::queries::{self, Filter, HISTORY_CHUNK};
 use super::svg::{Bar, bar_chart};
-use super::{Figures, figures, tenths_text};
+use super::{Figures, Tally, tenths_text};
 use crate::accounts::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{cases, providers, schemes};
@@ -55,15 +55,15 @@ pub fn compare(
                 .providers
                 .get(&provider_id)
                 .map(|(_, f)| f.clone())
-                .unwrap_or_else(|| figures(&[], &[], from_day, until_day));
+                .unwrap_or_else(|| Tally::new(from_day, until_day).finish());
             return Ok(Comparison {
                 provider,
                 sector: scheme.total.clone(),
             });
         }
         // The sector's histories hold the provider's own.
-        let mut sector = Vec::new();
-        let mut sector_ratings = Vec::new();
+        let mut own = Tally::new(from_day, until_day);
+        let mut sector = Tally::new(from_day, until_day);
         for scheme_id in scheme_ids {
             let filter = Filter {
                 provider_id: None,
@@ -71,29 +71,38 @@ pub fn compare(
                 from,
                 until,
             };
-            sector.extend(queries::histories(conn, filter)?);
-            sector_ratings.extend(queries::ratings(conn, filter)?);
+            queries::for_each_history(conn, filter, HISTORY_CHUNK, |case| {
+                if case.provider_id == provider_id {
+                    own.add_case(&case);
+                }
+                sector.add_case(&case);
+            })?;
+            for (provider, count, sum) in queries::rating_totals(conn, filter)? {
+                if provider == provider_id {
+                    own.add_ratings(count, sum);
+                }
+                sector.add_ratings(count, sum);
+            }
         }
-        let own: Vec<_> = sector
-            .iter()
-            .filter(|c| c.provider_id == provider_id)
-            .cloned()
-            .collect();
-        let own_ratings: Vec<i32> = sector_ratings
-            .iter()
-            .filter(|(p, _)| *p == provider_id)
-            .map(|(_, s)| *s)
-            .collect();
-        let sector_ratings: Vec<i32> = sector_ratings.into_iter().map(|(_, s)| s).collect();
         Ok(Comparison {
-            provider: figures(&own, &own_ratings, from_day, until_day),
-            sector: figures(&sector, &sector_ratings, from_day, until_day),
+            provider: own.finish(),
+            sector: sector.finish(),
         })
     })
 }
 
 /// A scheme's figures over the last 12 months: the whole and each provider in it.
 pub fn scheme_figures(conn: &mut DbConnection, scheme_id: i64, now: NaiveDateTime) -> QueryResult<SchemeFigures> {
+    scheme_figures_in_chunks(conn, scheme_id, now, HISTORY_CHUNK)
+}
+
+/// [`scheme_figures`], reading `chunk` cases at a time (a test reads a few at a time).
+pub fn scheme_figures_in_chunks(
+    conn: &mut DbConnection,
+    scheme_id: i64,
+    now: NaiveDateTime,
+    chunk: usize,
+) -> QueryResult<SchemeFigures> {
     let (from, until) = window(now);
     let filter = Filter {
         provider_id: None,
@@ -101,29 +110,35 @@ pub fn scheme_figures(conn: &mut DbConnection, scheme_id: i64, now: NaiveDateTim
         from,
         until,
     };
-    let histories = queries::histories(conn, filter)?;
-    let ratings = queries::ratings(conn, filter)?;
-    let mut by_provider: BTreeMap<i64, (Vec<&super::CaseHistory>, Vec<i32>)> = BTreeMap::new();
-    for case in &histories {
-        by_provider.entry(case.provider_id).or_default().0.push(case);
-    }
-    for (provider, score) in ratings.iter().copied() {
-        by_provider.entry(provider).or_default().1.push(score);
+    let (from_day, until_day) = days(from, until);
+    let mut total = Tally::new(from_day, until_day);
+    // Every provider with a case read or a rating in the window has its figures.
+    let mut by_provider: BTreeMap<i64, Tally> = BTreeMap::new();
+    queries::for_each_history(conn, filter, chunk, |case| {
+        total.add_case(&case);
+        by_provider
+            .entry(case.provider_id)
+            .or_insert_with(|| Tally::new(from_day, until_day))
+            .add_case(&case);
+    })?;
+    for (provider, count, sum) in queries::rating_totals(conn, filter)? {
+        total.add_ratings(count, sum);
+        by_provider
+            .entry(provider)
+            .or_insert_with(|| Tally::new(from_day, until_day))
+            .add_ratings(count, sum);
     }
     let ids: Vec<i64> = by_provider.keys().copied().collect();
     let names = queries::provider_names(conn, &ids)?;
-    let (from_day, until_day) = days(from, until);
     let providers = by_provider
         .into_iter()
-        .map(|(id, (cases, scores))| {
-            let cases: Vec<super::CaseHistory> = cases.into_iter().cloned().collect();
+        .map(|(id, tally)| {
             let name = names.get(&id).cloned().unwrap_or_default();
-            (id, (name, figures(&cases, &scores, from_day, until_day)))
+            (id, (name, tally.finish()))
         })
         .collect();
-    let all_ratings: Vec<i32> = ratings.iter().map(|(_, s)| *s).collect();
     Ok(SchemeFigures {
-        total: figures(&histories, &all_ratings, from_day, until_day),
+        total: total.finish(),
         providers,
     })
 }

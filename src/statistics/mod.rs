@@ -1,12 +1,15 @@
 //! Provider statistics: cases in the last 12 months, share settled, share upheld, median
 //! time to answer, compliance rate and average rating, per provider and for the sector.
-//! Computed from the case events ([`CaseHistory`], loaded by `queries`) by pure functions,
-//! so the same facts feed the yearly report (`crate::report`). Charts: `svg` (pure).
+//! Computed from the case events ([`CaseHistory`], read a chunk of cases at a time by `queries`)
+//! by a pure fold ([`Tally`]) that keeps counts only, so memory does not grow with the cases;
+//! the same histories feed the yearly report (`crate::report`). Charts: `svg` (pure).
 
 pub mod cache;
 pub mod handlers;
 pub mod queries;
 pub mod svg;
+
+use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -117,11 +120,12 @@ pub fn median(values: &[i64]) -> Option<i64> {
 
 /// The mean in tenths (so `32` is 3.2), or `None`.
 pub fn mean_tenths(values: &[i64]) -> Option<i64> {
-    if values.is_empty() {
-        return None;
-    }
-    let sum: i64 = values.iter().sum();
-    let n = values.len() as i64;
+    tenths_of_mean(values.iter().sum(), values.len() as u64)
+}
+
+/// The mean of `count` values adding up to `sum`, in tenths, rounded; `None` for no values.
+fn tenths_of_mean(sum: i64, count: u64) -> Option<i64> {
+    let n = i64::try_from(count).ok().filter(|n| *n > 0)?;
     Some((sum * 10 + n / 2).div_euclid(n))
 }
 
@@ -147,51 +151,153 @@ pub struct Figures {
     pub ratings: u64,
 }
 
-/// The figures for the cases received in `[from, until)` and the ratings given in it.
-pub fn figures(cases: &[CaseHistory], ratings: &[i32], from: NaiveDate, until: NaiveDate) -> Figures {
-    let in_period: Vec<&CaseHistory> = cases
-        .iter()
-        .filter(|c| c.submitted_at.date() >= from && c.submitted_at.date() < until)
-        .collect();
-    let mut settled = Share::default();
-    let mut upheld = Share::default();
-    let mut complied = Share::default();
-    let mut answer_days = Vec::new();
-    for case in &in_period {
+/// Whole days counted per value (a histogram): the median and mean of any number of cases in as
+/// much memory as there are distinct values, exactly as [`median`] and [`mean_tenths`] of the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DayCounts {
+    counts: BTreeMap<i64, u64>,
+    len: u64,
+    sum: i64,
+}
+
+impl DayCounts {
+    pub fn add(&mut self, days: i64) {
+        *self.counts.entry(days).or_default() += 1;
+        self.len += 1;
+        self.sum += days;
+    }
+
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The value at `rank` (0-based) in sorted order.
+    fn nth(&self, rank: u64) -> Option<i64> {
+        let mut below = 0;
+        for (&days, &count) in &self.counts {
+            below += count;
+            if rank < below {
+                return Some(days);
+            }
+        }
+        None
+    }
+
+    /// As [`median`]: the mean of the middle two for an even count, rounded down.
+    pub fn median(&self) -> Option<i64> {
+        let mid = self.len / 2;
+        if self.len.is_multiple_of(2) {
+            Some((self.nth(mid.checked_sub(1)?)? + self.nth(mid)?).div_euclid(2))
+        } else {
+            self.nth(mid)
+        }
+    }
+
+    /// As [`mean_tenths`].
+    pub fn mean_tenths(&self) -> Option<i64> {
+        tenths_of_mean(self.sum, self.len)
+    }
+}
+
+impl FromIterator<i64> for DayCounts {
+    fn from_iter<I: IntoIterator<Item = i64>>(values: I) -> Self {
+        let mut counts = DayCounts::default();
+        values.into_iter().for_each(|days| counts.add(days));
+        counts
+    }
+}
+
+/// The figures of one provider (or the sector) built up one case at a time, so the cases can be
+/// read in chunks and dropped: it keeps counts only (the days to answer as a [`DayCounts`]).
+#[derive(Clone, Debug)]
+pub struct Tally {
+    from: NaiveDate,
+    until: NaiveDate,
+    cases: u64,
+    settled: Share,
+    upheld: Share,
+    complied: Share,
+    answer_days: DayCounts,
+    ratings: u64,
+    rating_sum: i64,
+}
+
+impl Tally {
+    /// For the cases received in `[from, until)` (other cases are passed over).
+    pub fn new(from: NaiveDate, until: NaiveDate) -> Self {
+        Self {
+            from,
+            until,
+            cases: 0,
+            settled: Share::default(),
+            upheld: Share::default(),
+            complied: Share::default(),
+            answer_days: DayCounts::default(),
+            ratings: 0,
+            rating_sum: 0,
+        }
+    }
+
+    pub fn add_case(&mut self, case: &CaseHistory) {
+        let received = case.submitted_at.date();
+        if received < self.from || received >= self.until {
+            return;
+        }
+        self.cases += 1;
         if case.reached(&FINISHED_STATES).is_some() {
-            settled.of += 1;
+            self.settled.of += 1;
             if case.reached(&["settled"]).is_some() {
-                settled.count += 1;
+                self.settled.count += 1;
             }
         }
         if let Some((outcome, _)) = &case.ruling
             && ["upheld", "partly_upheld", "rejected"].contains(&outcome.as_str())
         {
-            upheld.of += 1;
+            self.upheld.of += 1;
             if outcome != "rejected" {
-                upheld.count += 1;
+                self.upheld.count += 1;
             }
         }
         if let Some((ok, _)) = case.complied() {
-            complied.of += 1;
+            self.complied.of += 1;
             if ok {
-                complied.count += 1;
+                self.complied.count += 1;
             }
         }
         if let Some(days) = case.days_to_answer() {
-            answer_days.push(days);
+            self.answer_days.add(days);
         }
     }
-    let scores: Vec<i64> = ratings.iter().map(|r| i64::from(*r)).collect();
-    Figures {
-        cases: in_period.len() as u64,
-        settled,
-        upheld,
-        median_days_to_answer: median(&answer_days),
-        complied,
-        rating_tenths: mean_tenths(&scores),
-        ratings: scores.len() as u64,
+
+    /// `count` ratings given in the period whose scores add up to `sum`.
+    pub fn add_ratings(&mut self, count: u64, sum: i64) {
+        self.ratings += count;
+        self.rating_sum += sum;
     }
+
+    pub fn finish(&self) -> Figures {
+        Figures {
+            cases: self.cases,
+            settled: self.settled,
+            upheld: self.upheld,
+            median_days_to_answer: self.answer_days.median(),
+            complied: self.complied,
+            rating_tenths: tenths_of_mean(self.rating_sum, self.ratings),
+            ratings: self.ratings,
+        }
+    }
+}
+
+/// The figures for the cases received in `[from, until)` and the ratings given in it.
+pub fn figures(cases: &[CaseHistory], ratings: &[i32], from: NaiveDate, until: NaiveDate) -> Figures {
+    let mut tally = Tally::new(from, until);
+    cases.iter().for_each(|case| tally.add_case(case));
+    tally.add_ratings(ratings.len() as u64, ratings.iter().map(|r| i64::from(*r)).sum());
+    tally.finish()
 }
 
 #[cfg(test)]
@@ -225,6 +331,217 @@ pub(crate) mod tests {
             events,
             ruling: ruling.map(|(o, d)| (o.to_owned(), at(d))),
         }
+    }
+
+    /// A small deterministic generator, so the generated cases are the same on every run.
+    pub struct Dice(u64);
+
+    impl Dice {
+        pub fn new(seed: u64) -> Self {
+            Self(seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407))
+        }
+
+        pub fn below(&mut self, n: u64) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) % n
+        }
+
+        pub fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
+            &from[self.below(from.len() as u64) as usize]
+        }
+    }
+
+    /// `n` cases of every kind, many of them received or ended on the first or last day of
+    /// `[from, until)` or just outside it, at midnight or a second before.
+    pub fn generated_cases(seed: u64, n: i64, from: NaiveDate, until: NaiveDate) -> Vec<CaseHistory> {
+        const MOVES: [(&str, &str, &str); 18] = [
+            ("accept_complete", "awaiting_defence", "secretariat"),
+            ("record_fee_paid", "awaiting_defence", "secretariat"),
+            ("submit_defence", "awaiting_reply", "provider_staff"),
+            ("contest_admissibility", "admissibility_contested", "provider_staff"),
+            ("accept_settlement", "settled", "provider_staff"),
+            ("accept_settlement", "settled", "consumer"),
+            ("defence_term_expired", "awaiting_reply", "system"),
+            ("issue_ruling", "ruled", "mediator"),
+            ("start_compliance", "in_compliance", "system"),
+            ("confirm_compliance", "closed", "consumer"),
+            ("report_non_compliance", "guarantee_claim", "consumer"),
+            ("compliance_term_expired", "guarantee_claim", "system"),
+            ("refuse", "refused", "secretariat"),
+            ("information_term_expired", "refused", "system"),
+            ("fee_term_expired", "refused", "system"),
+            ("withdraw", "withdrawn", "consumer"),
+            ("declare_not_admissible", "not_admissible", "mediator"),
+            ("close", "closed", "system"),
+        ];
+        let mut dice = Dice::new(seed);
+        let day = |d: NaiveDate, offset: i64| d + chrono::TimeDelta::days(offset);
+        let edges = [day(from, -1), from, day(until, -1), until];
+        let time = |dice: &mut Dice, date: NaiveDate| match dice.below(3) {
+            0 => date.and_hms_opt(0, 0, 0).unwrap(),
+            1 => date.and_hms_opt(23, 59, 59).unwrap(),
+            _ => date
+                .and_hms_opt(dice.below(24) as u32, dice.below(60) as u32, 0)
+                .unwrap(),
+        };
+        let span = (until - from).num_days() + 80;
+        (1..=n)
+            .map(|id| {
+                let received = if dice.below(2) == 0 {
+                    *dice.pick(&edges)
+                } else {
+                    day(from, dice.below(span as u64) as i64 - 40)
+                };
+                let submitted_at = time(&mut dice, received);
+                let mut at = submitted_at;
+                let events = (0..dice.below(7))
+                    .map(|_| {
+                        // Mostly forward in time, now and then an event on an edge of the period.
+                        at = if dice.below(5) == 0 {
+                            let edge = *dice.pick(&edges);
+                            time(&mut dice, edge)
+                        } else {
+                            at + chrono::TimeDelta::hours(dice.below(24 * 60) as i64)
+                        };
+                        let (kind, to, role) = *dice.pick(&MOVES);
+                        Event {
+                            at,
+                            kind: kind.into(),
+                            to_state: (dice.below(10) > 0).then(|| to.into()),
+                            actor_role: role.into(),
+                            reason: dice
+                                .pick(&[None, None, Some("filing_limit"), Some("solved_with_provider")])
+                                .map(str::to_owned),
+                        }
+                    })
+                    .collect();
+                let outcome = *dice.pick(&[
+                    None,
+                    Some("upheld"),
+                    Some("partly_upheld"),
+                    Some("rejected"),
+                    Some("other"),
+                ]);
+                let ruled_on = *dice.pick(&edges);
+                let ruled_on = time(&mut dice, ruled_on);
+                CaseHistory {
+                    case_id: id,
+                    provider_id: 1 + dice.below(4) as i64,
+                    scheme_id: 1,
+                    category: (*dice.pick(&["billing", "outage_speed", "privacy"])).into(),
+                    submitted_at,
+                    events,
+                    ruling: outcome.map(|o| (o.to_owned(), ruled_on)),
+                }
+            })
+            .collect()
+    }
+
+    /// The figures as computed before the [`Tally`], from the whole list at once: the reference.
+    fn figures_all_at_once(cases: &[CaseHistory], ratings: &[i32], from: NaiveDate, until: NaiveDate) -> Figures {
+        let in_period: Vec<&CaseHistory> = cases
+            .iter()
+            .filter(|c| c.submitted_at.date() >= from && c.submitted_at.date() < until)
+            .collect();
+        let mut settled = Share::default();
+        let mut upheld = Share::default();
+        let mut complied = Share::default();
+        let mut answer_days = Vec::new();
+        for case in &in_period {
+            if case.reached(&FINISHED_STATES).is_some() {
+                settled.of += 1;
+                if case.reached(&["settled"]).is_some() {
+                    settled.count += 1;
+                }
+            }
+            if let Some((outcome, _)) = &case.ruling
+                && ["upheld", "partly_upheld", "rejected"].contains(&outcome.as_str())
+            {
+                upheld.of += 1;
+                if outcome != "rejected" {
+                    upheld.count += 1;
+                }
+            }
+            if let Some((ok, _)) = case.complied() {
+                complied.of += 1;
+                if ok {
+                    complied.count += 1;
+                }
+            }
+            if let Some(days) = case.days_to_answer() {
+                answer_days.push(days);
+            }
+        }
+        let scores: Vec<i64> = ratings.iter().map(|r| i64::from(*r)).collect();
+        Figures {
+            cases: in_period.len() as u64,
+            settled,
+            upheld,
+            median_days_to_answer: median(&answer_days),
+            complied,
+            rating_tenths: mean_tenths(&scores),
+            ratings: scores.len() as u64,
+        }
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn day_counts_give_the_median_and_mean_of_the_list() {
+        let mut dice = Dice::new(3);
+        for len in (0..40).chain([99, 100, 1001]) {
+            let values: Vec<i64> = (0..len).map(|_| dice.below(90) as i64 - 5).collect();
+            let counts: DayCounts = values.iter().copied().collect();
+            assert_eq!(counts.len(), len);
+            assert_eq!(counts.median(), median(&values), "{values:?}");
+            assert_eq!(counts.mean_tenths(), mean_tenths(&values), "{values:?}");
+        }
+        // Negative pairs round down as the list's median does.
+        let counts: DayCounts = [-3, 0].into_iter().collect();
+        assert_eq!((counts.median(), median(&[-3, 0])), (Some(-2), Some(-2)));
+    }
+
+    #[test]
+    fn the_tally_of_one_case_at_a_time_equals_the_figures_of_the_whole_list() {
+        let (from, until) = (day("2025-12-02"), day("2026-12-02"));
+        for seed in 0..20 {
+            let cases = generated_cases(seed, 300, from, until);
+            let ratings: Vec<i32> = (0..seed as i32 * 7).map(|r| 1 + r % 5).collect();
+            let expected = figures_all_at_once(&cases, &ratings, from, until);
+            assert_eq!(figures(&cases, &ratings, from, until), expected, "seed {seed}");
+            // The way the queries feed it: case by case, the ratings as a count and a sum.
+            let mut tally = Tally::new(from, until);
+            for case in &cases {
+                tally.add_case(case);
+            }
+            tally.add_ratings(ratings.len() as u64, ratings.iter().map(|r| i64::from(*r)).sum());
+            assert_eq!(tally.finish(), expected, "seed {seed}");
+            assert!(expected.cases > 0 && expected.settled.of > 0 && expected.median_days_to_answer.is_some());
+        }
+    }
+
+    #[test]
+    fn the_period_holds_its_first_day_from_midnight_and_not_the_day_after_its_last() {
+        let (from, until) = (day("2026-01-01"), day("2027-01-01"));
+        let received = |id, at: &str| CaseHistory {
+            submitted_at: NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").unwrap(),
+            ..case(id, "2026-06-01", vec![], None)
+        };
+        let cases = [
+            received(1, "2025-12-31 23:59:59"),
+            received(2, "2026-01-01 00:00:00"),
+            received(3, "2026-12-31 23:59:59"),
+            received(4, "2027-01-01 00:00:00"),
+        ];
+        let mut tally = Tally::new(from, until);
+        cases.iter().for_each(|c| tally.add_case(c));
+        assert_eq!(tally.finish().cases, 2);
+        assert_eq!(tally.finish(), figures_all_at_once(&cases, &[], from, until));
     }
 
     #[test]

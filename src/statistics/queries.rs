@@ -1,10 +1,13 @@
-//! Loading case histories and ratings for the statistics and the yearly report: three
-//! indexed queries (cases by provider or scheme and period, their events by case, their
-//! issued rulings by case), the figures are computed in pure code.
+//! Reading case histories and ratings for the statistics and the yearly report: three
+//! indexed queries per chunk of cases (cases by provider or scheme and period, keyset-paged by
+//! id; their events by case; their issued rulings by case), handed one history at a time to a
+//! fold in pure code (`statistics::Tally`, `report::ReportTally`), and the ratings counted and
+//! added up per provider.
 
 use std::collections::HashMap;
 
 use chrono::NaiveDateTime;
+use diesel::dsl::{count_star, sum};
 use diesel::prelude::*;
 use serde_json::Value;
 
@@ -25,8 +28,40 @@ pub struct Filter {
 /// Lists of ids are asked for in chunks below SQLite's bound-parameter limit.
 const CHUNK: usize = 2000;
 
-pub fn histories(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<CaseHistory>> {
+/// Cases read at a time by [`for_each_history`]: with their events and rulings a few MB.
+pub const HISTORY_CHUNK: usize = 2000;
+
+type CaseRow = (i64, i64, i64, String, NaiveDateTime);
+
+/// Hands each case history of `filter` to `each`, in the order of the cases' ids, reading
+/// `chunk` cases at a time (keyset-paged by id) with their events and issued rulings, so memory
+/// holds one chunk however many cases there are.
+pub fn for_each_history(
+    conn: &mut DbConnection,
+    filter: Filter,
+    chunk: usize,
+    mut each: impl FnMut(CaseHistory),
+) -> QueryResult<()> {
+    let chunk = chunk.max(1);
+    let mut after = 0;
+    loop {
+        let rows = case_rows(conn, filter, after, chunk)?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = last.0;
+        let full = rows.len() == chunk;
+        histories_of(conn, rows)?.into_iter().for_each(&mut each);
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// The next `limit` cases of `filter` with an id above `after`, by id.
+fn case_rows(conn: &mut DbConnection, filter: Filter, after: i64, limit: usize) -> QueryResult<Vec<CaseRow>> {
     let mut query = cases::table
+        .filter(cases::id.gt(after))
         .filter(cases::submitted_at.lt(filter.until))
         .filter(cases::closed_at.is_null().or(cases::closed_at.ge(filter.from)))
         .select((
@@ -43,10 +78,17 @@ pub fn histories(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<Cas
     if let Some(scheme) = filter.scheme_id {
         query = query.filter(cases::scheme_id.eq(scheme));
     }
-    let rows: Vec<(i64, i64, i64, String, NaiveDateTime)> = query.order(cases::id).load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    query
+        .order(cases::id)
+        .limit(i64::try_from(limit).unwrap_or(i64::MAX))
+        .load(conn)
+}
+
+/// The histories of `rows`: their events and issued rulings, asked for [`CHUNK`] ids at a time.
+fn histories_of(conn: &mut DbConnection, rows: Vec<CaseRow>) -> QueryResult<Vec<CaseHistory>> {
     let mut events: HashMap<i64, Vec<Event>> = HashMap::new();
     let mut rulings_by_case: HashMap<i64, (String, NaiveDateTime)> = HashMap::new();
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     for chunk in ids.chunks(CHUNK) {
         let loaded: Vec<(i64, NaiveDateTime, String, Option<String>, String, String)> = case_events::table
             .filter(case_events::case_id.eq_any(chunk))
@@ -111,13 +153,15 @@ pub fn reason_of(detail: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
-/// Ratings given in `[from, until)`, per provider (one provider, a scheme's, or all).
-pub fn ratings(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i64, i32)>> {
+/// The ratings given in `[from, until)` per provider (one provider, a scheme's, or all): the
+/// provider, how many, and their scores added up.
+pub fn rating_totals(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i64, u64, i64)>> {
     let mut query = ratings::table
         .inner_join(cases::table)
         .filter(ratings::created_at.ge(filter.from))
         .filter(ratings::created_at.lt(filter.until))
-        .select((ratings::provider_id, ratings::score))
+        .group_by(ratings::provider_id)
+        .select((ratings::provider_id, count_star(), sum(ratings::score)))
         .into_boxed();
     if let Some(provider) = filter.provider_id {
         query = query.filter(ratings::provider_id.eq(provider));
@@ -125,7 +169,11 @@ pub fn ratings(conn: &mut DbConnection, filter: Filter) -> QueryResult<Vec<(i64,
     if let Some(scheme) = filter.scheme_id {
         query = query.filter(cases::scheme_id.eq(scheme));
     }
-    query.load(conn)
+    let rows: Vec<(i64, i64, Option<i64>)> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(provider, count, sum)| (provider, count.unsigned_abs(), sum.unwrap_or(0)))
+        .collect())
 }
 
 pub fn provider_names(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<HashMap<i64, String>> {

@@ -4,7 +4,16 @@
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use geschillenportaal::db::DbConnection;
-use geschillenportaal::db::schema::{audit_log, case_events, cases, jobs, messages, rulings, users, webhook_endpoints};
+use geschillenportaal::db::schema::{
+    audit_log, case_events, cases, jobs, messages, ratings, rulings, schemes, users, webhook_endpoints,
+};
+use geschillenportaal::registry::rules::SchemeRules;
+use geschillenportaal::registry::{self, NewProvider, NewScheme};
+use geschillenportaal::report::{self, ReportTally};
+use geschillenportaal::statistics::cache::FiguresCache;
+use geschillenportaal::statistics::handlers::{compare, scheme_figures_in_chunks};
+use geschillenportaal::statistics::queries::{self, Filter};
+use geschillenportaal::statistics::{CaseHistory, figures};
 use serde_json::{Value, json};
 
 use crate::helpers::{CONSUMER, SECRETARIAT, STAFF, extract_csrf, spawn_app, spawn_app_with};
@@ -417,11 +426,16 @@ fn case_with_events(
             .unwrap()
     };
     let submitted_at = day(submitted);
+    let reference_prefix: String = schemes::table
+        .find(scheme_id)
+        .select(schemes::reference_prefix)
+        .first(conn)
+        .unwrap();
     let (case_id, _) = geschillenportaal::cases::import_case(
         conn,
         geschillenportaal::cases::ImportedCase {
             scheme_id,
-            reference_prefix: "TEL",
+            reference_prefix: &reference_prefix,
             rules_id,
             consumer_id,
             provider_id,
@@ -844,6 +858,278 @@ async fn the_yearly_report_matches_a_hand_counted_set_of_cases() {
         dashboard.contains("my-statistics-heading"),
         "the provider sees its figures: {dashboard}"
     );
+}
+
+/// A chunk of cases read at a time by the statistics and the report, small enough that the cases
+/// below cross many chunk boundaries.
+const TINY_CHUNKS: [usize; 4] = [1, 2, 3, 7];
+
+fn histories_in_chunks(conn: &mut DbConnection, filter: Filter, chunk: usize) -> Vec<CaseHistory> {
+    let mut read = Vec::new();
+    queries::for_each_history(conn, filter, chunk, |case| read.push(case)).unwrap();
+    read
+}
+
+#[tokio::test]
+async fn the_figures_and_the_report_read_a_few_cases_at_a_time_equal_those_of_all_cases_at_once() {
+    let app = spawn_app().await;
+    let seeded = app.seed_case().await;
+    let seeded_id = seeded.case_id;
+    app.with_db(move |conn| {
+        let (tel, tel_rules, consumer_id, provider_id): (i64, i64, i64, i64) = cases::table
+            .find(seeded_id)
+            .select((
+                cases::scheme_id,
+                cases::rules_id,
+                cases::consumer_id,
+                cases::provider_id,
+            ))
+            .first(conn)
+            .unwrap();
+        let now = Utc::now().naive_utc();
+        let today = now.date();
+        let ict = registry::create_scheme(
+            conn,
+            NewScheme {
+                code: "ICT",
+                name: "ICT",
+                languages: "nl",
+                reference_prefix: "ICT",
+            },
+            &SchemeRules::commission_defaults(),
+            today - TimeDelta::days(2000),
+            now,
+        )
+        .unwrap();
+        let ict_rules = registry::rules_in_force(conn, ict, today).unwrap().unwrap().id;
+        let second_provider = registry::create_provider(
+            conn,
+            NewProvider {
+                kvk_number: "87654321",
+                legal_name: "Tweede Aanbieder B.V.",
+                trade_names: "",
+                street: "Markt 1",
+                postcode: "1234 AB",
+                city: "Utrecht",
+                website: "",
+                complaint_email: "",
+            },
+            now,
+        )
+        .unwrap();
+        let e = json!({});
+        let mut ruled_twice = 0;
+        // 30 cases over the last year, by turns of the two providers, every third in the other
+        // scheme, with every kind of history: running, settled, ruled and complied with or not,
+        // refused, withdrawn; some rated.
+        for n in 0..30_i64 {
+            let (scheme, rules) = if n % 3 == 2 { (ict, ict_rules) } else { (tel, tel_rules) };
+            let provider = if n % 2 == 0 { provider_id } else { second_provider };
+            let received = today - TimeDelta::days(10 * n + 50);
+            let on = |days: i64| (received + TimeDelta::days(days)).format("%Y-%m-%d").to_string();
+            let moves: Vec<(&str, &str, &str, String, Value)> = match n % 5 {
+                0 => vec![],
+                1 => vec![
+                    ("accept_complete", "awaiting_defence", "secretariat", on(1), e.clone()),
+                    (
+                        "submit_defence",
+                        "awaiting_reply",
+                        "provider_staff",
+                        on(1 + n),
+                        e.clone(),
+                    ),
+                    ("accept_settlement", "settled", "consumer", on(35), e.clone()),
+                    ("close", "closed", "system", on(36), e.clone()),
+                ],
+                2 => vec![
+                    ("accept_complete", "awaiting_defence", "secretariat", on(1), e.clone()),
+                    ("issue_ruling", "ruled", "mediator", on(30), e.clone()),
+                    ("start_compliance", "in_compliance", "system", on(31), e.clone()),
+                    if n % 2 == 0 {
+                        ("confirm_compliance", "closed", "consumer", on(40), e.clone())
+                    } else {
+                        (
+                            "compliance_term_expired",
+                            "guarantee_claim",
+                            "system",
+                            on(40),
+                            e.clone(),
+                        )
+                    },
+                ],
+                3 => vec![(
+                    "refuse",
+                    "refused",
+                    "secretariat",
+                    on(3),
+                    json!({ "ground": "filing_limit" }),
+                )],
+                _ => vec![(
+                    "withdraw",
+                    "withdrawn",
+                    "consumer",
+                    on(2),
+                    json!({ "reason": "solved_with_provider" }),
+                )],
+            };
+            let moves: Vec<(&str, &str, &str, &str, Value)> = moves
+                .iter()
+                .map(|(kind, to, role, at, detail)| (*kind, *to, *role, at.as_str(), detail.clone()))
+                .collect();
+            let category = ["billing", "outage_speed", "privacy"][n as usize % 3];
+            let id = case_with_events(conn, scheme, rules, consumer_id, provider, category, &on(0), &moves);
+            if n % 5 == 2 {
+                issue(
+                    conn,
+                    id,
+                    ["upheld", "rejected", "partly_upheld"][n as usize % 3],
+                    &on(30),
+                );
+            }
+            if n == 7 {
+                // Issued again later: the last issued ruling is the one that counts.
+                issue(conn, id, "upheld", &on(32));
+                ruled_twice = id;
+            }
+            if n % 4 == 0 {
+                diesel::insert_into(ratings::table)
+                    .values((
+                        ratings::case_id.eq(id),
+                        ratings::provider_id.eq(provider),
+                        ratings::score.eq(1 + (n % 5) as i32),
+                        ratings::created_at.eq(now - TimeDelta::days(n)),
+                    ))
+                    .execute(conn)
+                    .unwrap();
+            }
+        }
+        // Received before the period: one closed before it (not read), one still open (read, not counted).
+        let long_ago = |days: i64| (today - TimeDelta::days(days)).format("%Y-%m-%d").to_string();
+        let closed_day = long_ago(400);
+        case_with_events(
+            conn,
+            tel,
+            tel_rules,
+            consumer_id,
+            provider_id,
+            "billing",
+            &long_ago(420),
+            &[("withdraw", "withdrawn", "consumer", closed_day.as_str(), e.clone())],
+        );
+        case_with_events(
+            conn,
+            tel,
+            tel_rules,
+            consumer_id,
+            provider_id,
+            "billing",
+            &long_ago(420),
+            &[],
+        );
+
+        let filter = |scheme: i64| Filter {
+            provider_id: None,
+            scheme_id: Some(scheme),
+            from: now - TimeDelta::days(365),
+            until: now,
+        };
+        let (from_day, until_day) = ((now - TimeDelta::days(365)).date(), today + TimeDelta::days(1));
+        let tel_cases = histories_in_chunks(conn, filter(tel), 100_000);
+        let ict_cases = histories_in_chunks(conn, filter(ict), 100_000);
+        // TEL: 20 of the 30, the seeded case and the one still open from before the period.
+        assert_eq!((tel_cases.len(), ict_cases.len()), (22, 10));
+        let ruled = tel_cases.iter().find(|c| c.ruling.is_some()).unwrap();
+        assert_eq!(ruled.events.len(), 5, "imported and four moves: {ruled:?}");
+        for chunk in TINY_CHUNKS {
+            assert_eq!(
+                histories_in_chunks(conn, filter(tel), chunk),
+                tel_cases,
+                "chunks of {chunk}"
+            );
+        }
+        let ruled_twice = histories_in_chunks(conn, filter(tel), 1)
+            .into_iter()
+            .find(|c| c.case_id == ruled_twice)
+            .unwrap();
+        assert_eq!(
+            ruled_twice.ruling,
+            Some((
+                "upheld".to_owned(),
+                (today - TimeDelta::days(10 * 7 + 50 - 32))
+                    .and_hms_opt(9, 0, 0)
+                    .unwrap()
+            )),
+            "the later of two issued rulings"
+        );
+
+        // The scheme's figures, read a few cases at a time, equal those of all its cases at once.
+        let scores: Vec<(i64, i64, i32)> = ratings::table
+            .inner_join(cases::table)
+            .filter(ratings::created_at.ge(now - TimeDelta::days(365)))
+            .filter(ratings::created_at.lt(now))
+            .select((cases::scheme_id, ratings::provider_id, ratings::score))
+            .load(conn)
+            .unwrap();
+        let scores_of = |scheme: Option<i64>, provider: Option<i64>| -> Vec<i32> {
+            scores
+                .iter()
+                .filter(|(s, p, _)| scheme.is_none_or(|x| x == *s) && provider.is_none_or(|x| x == *p))
+                .map(|r| r.2)
+                .collect()
+        };
+        let of_provider = |cases: &[CaseHistory], provider: i64| -> Vec<CaseHistory> {
+            cases.iter().filter(|c| c.provider_id == provider).cloned().collect()
+        };
+        let total = figures(&tel_cases, &scores_of(Some(tel), None), from_day, until_day);
+        // Six of the ratings are of TEL's cases; the one given at the end of the period (`now`) is not in it.
+        assert_eq!((total.cases, total.ratings), (21, 5), "{total:?}");
+        assert!(total.settled.count > 0 && total.upheld.of > 0 && total.complied.of > 0);
+        for chunk in TINY_CHUNKS.into_iter().chain([2000]) {
+            let folded = scheme_figures_in_chunks(conn, tel, now, chunk).unwrap();
+            assert_eq!(folded.total, total, "chunks of {chunk}");
+            assert_eq!(folded.providers.len(), 2);
+            for provider in [provider_id, second_provider] {
+                assert_eq!(
+                    folded.providers[&provider].1,
+                    figures(
+                        &of_provider(&tel_cases, provider),
+                        &scores_of(Some(tel), Some(provider)),
+                        from_day,
+                        until_day
+                    ),
+                    "provider {provider}, chunks of {chunk}"
+                );
+            }
+        }
+
+        // A provider with cases in both schemes is compared with the two schemes together.
+        let both: Vec<CaseHistory> = tel_cases.iter().chain(&ict_cases).cloned().collect();
+        let comparison = compare(conn, &FiguresCache::default(), second_provider, now).unwrap();
+        assert_eq!(
+            comparison.provider,
+            figures(
+                &of_provider(&both, second_provider),
+                &scores_of(None, Some(second_provider)),
+                from_day,
+                until_day
+            )
+        );
+        assert_eq!(
+            comparison.sector,
+            figures(&both, &scores_of(None, None), from_day, until_day)
+        );
+        assert_eq!(comparison.sector.cases, 31);
+
+        // The yearly report likewise.
+        let report = report::compute(&tel_cases, from_day, until_day);
+        assert!(report.refused.count > 0 && report.discontinued.count > 0 && report.duration_cases > 0);
+        for chunk in TINY_CHUNKS {
+            let mut tally = ReportTally::new(from_day, until_day);
+            queries::for_each_history(conn, filter(tel), chunk, |case| tally.add_case(&case)).unwrap();
+            assert_eq!(tally.finish(), report, "chunks of {chunk}");
+        }
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -1412,17 +1698,20 @@ async fn the_statistics_and_the_report_stay_fast_with_20000_cases_and_100000_eve
 
         let scheme_id: i64 = cases::table.find(case_id).select(cases::scheme_id).first(conn).unwrap();
         let started = std::time::Instant::now();
-        let histories = geschillenportaal::statistics::queries::histories(
+        let mut tally = ReportTally::new((now - TimeDelta::days(366)).date(), (now + TimeDelta::days(1)).date());
+        queries::for_each_history(
             conn,
-            geschillenportaal::statistics::queries::Filter {
+            Filter {
                 provider_id: None,
                 scheme_id: Some(scheme_id),
                 from: now - TimeDelta::days(366),
                 until: now + TimeDelta::days(1),
             },
+            queries::HISTORY_CHUNK,
+            |case| tally.add_case(&case),
         )
         .unwrap();
-        let report = geschillenportaal::report::compute(&histories, (now - TimeDelta::days(366)).date(), (now + TimeDelta::days(1)).date());
+        let report = tally.finish();
         let took = started.elapsed();
         eprintln!("report over a year of 20,000 cases: {took:?}");
         assert_eq!(report.complied.count, 20_000);
