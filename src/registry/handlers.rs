@@ -57,56 +57,87 @@ pub async fn run_check(
 }
 
 /// The answer with every date written out and the explanation's arguments, for the page.
+/// Typed views, turned into the page's data once (nested `json!` copies every level again).
+#[derive(Serialize)]
+struct CheckView<'a> {
+    providers: Vec<ProviderView<'a>>,
+    more: bool,
+    today_text: String,
+    date_text: String,
+    has_date: bool,
+    file_href: &'static str,
+}
+
+#[derive(Serialize)]
+struct ProviderView<'a> {
+    legal_name: &'a str,
+    trade_names: String,
+    kvk_number: &'a str,
+    city: &'a str,
+    schemes: Vec<SchemeView<'a>>,
+}
+
+#[derive(Serialize)]
+struct SchemeView<'a> {
+    name: &'a str,
+    code: &'a str,
+    valid_today: bool,
+    today_standing: &'a str,
+    on_date_standing: Option<&'a str>,
+    explanation_key: String,
+    can_file: bool,
+    memberships: Vec<MembershipView<'a>>,
+}
+
+#[derive(Serialize)]
+struct MembershipView<'a> {
+    from: String,
+    until: String,
+    status: &'a str,
+}
+
 fn page_view(answer: &CheckAnswer, language: Language) -> Value {
     let text = |date: Option<NaiveDate>| date.map(|d| format_date(language, d)).unwrap_or_default();
-    let providers: Vec<Value> = answer
-        .providers
-        .iter()
-        .map(|p| {
-            let schemes: Vec<Value> = p
-                .schemes
-                .iter()
-                .map(|s| {
-                    let memberships: Vec<Value> = s
-                        .memberships
-                        .iter()
-                        .map(|m| {
-                            json!({
-                                "from": text(Some(m.valid_from)),
-                                "until": text(m.valid_until),
-                                "status": m.status,
+    let view = CheckView {
+        providers: answer
+            .providers
+            .iter()
+            .map(|p| ProviderView {
+                legal_name: &p.legal_name,
+                trade_names: p.trade_names.join(", "),
+                kvk_number: &p.kvk_number,
+                city: &p.city,
+                schemes: p
+                    .schemes
+                    .iter()
+                    .map(|s| SchemeView {
+                        name: &s.name,
+                        code: &s.code,
+                        valid_today: s.valid_today,
+                        today_standing: s.today.standing,
+                        on_date_standing: s.on_date.as_ref().map(|o| o.standing),
+                        explanation_key: format!("registry-verdict-{}-{}", s.membership_date_basis, s.verdict),
+                        can_file: s.verdict == "can_file",
+                        memberships: s
+                            .memberships
+                            .iter()
+                            .map(|m| MembershipView {
+                                from: text(Some(m.valid_from)),
+                                until: text(m.valid_until),
+                                status: &m.status,
                             })
-                        })
-                        .collect();
-                    json!({
-                        "name": s.name,
-                        "code": s.code,
-                        "valid_today": s.valid_today,
-                        "today_standing": s.today.standing,
-                        "on_date_standing": s.on_date.as_ref().map(|o| o.standing),
-                        "explanation_key": format!("registry-verdict-{}-{}", s.membership_date_basis, s.verdict),
-                        "can_file": s.verdict == "can_file",
-                        "memberships": memberships,
+                            .collect(),
                     })
-                })
-                .collect();
-            json!({
-                "legal_name": p.legal_name,
-                "trade_names": p.trade_names.join(", "),
-                "kvk_number": p.kvk_number,
-                "city": p.city,
-                "schemes": schemes,
+                    .collect(),
             })
-        })
-        .collect();
-    json!({
-        "providers": providers,
-        "more": answer.more,
-        "today_text": text(Some(answer.today)),
-        "date_text": text(answer.date),
-        "has_date": answer.date.is_some(),
-        "file_href": FILE_A_CASE,
-    })
+            .collect(),
+        more: answer.more,
+        today_text: text(Some(answer.today)),
+        date_text: text(answer.date),
+        has_date: answer.date.is_some(),
+        file_href: FILE_A_CASE,
+    };
+    serde_json::to_value(view).unwrap_or(Value::Null)
 }
 
 #[get("/aangesloten")]
@@ -133,12 +164,15 @@ async fn check_page(page: PageContext, query: web::Query<CheckQuery>) -> AppResu
     page.render_with_status(
         status,
         "pages/registry/check",
-        json!({
-            "values": { "q": q, "date": date },
-            "errors": errors.to_json(),
-            "searched": searched && errors.is_empty(),
-            "result": result,
-        }),
+        {
+            let mut data = json!({
+                "values": { "q": q, "date": date },
+                "errors": errors.to_json(),
+                "searched": searched && errors.is_empty(),
+            });
+            data["result"] = result; // moved in: `json!` would copy it
+            data
+        },
     )
 }
 

@@ -62,6 +62,12 @@ impl FiguresCache {
             .get_or_insert_with(&(scheme_id, hour(now)), || compute().map(Arc::new))
     }
 
+    /// The comparison if this node has it for the hour already: the dashboard then needs no
+    /// trip to the database for it.
+    pub fn cached_comparison(&self, provider_id: i64, now: NaiveDateTime) -> Option<Arc<Comparison>> {
+        self.comparisons.get(&(provider_id, hour(now)))
+    }
+
     pub fn comparison<E>(
         &self,
         provider_id: i64,

@@ -260,11 +260,15 @@ pub async fn dashboard_block(page: &PageContext, actor: &Actor) -> AppResult<Val
     };
     let now = Utc::now().naive_utc();
     let figures_cache = page.data().figures.clone();
-    let comparison = page
-        .data()
-        .db
-        .run(move |conn| -> AppResult<_> { Ok(compare(conn, &figures_cache, provider_id, now)?) })
-        .await?;
+    let comparison = match figures_cache.cached_comparison(provider_id, now) {
+        Some(comparison) => comparison,
+        None => {
+            page.data()
+                .db
+                .run(move |conn| -> AppResult<_> { Ok(compare(conn, &figures_cache, provider_id, now)?) })
+                .await?
+        }
+    };
     Ok(json!({
         "provider_id": provider_id,
         "own": figures_view(&comparison.provider),

@@ -3,11 +3,11 @@
 //! rust-embed), and the helpers the templates use.
 
 use handlebars::{
-    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, Renderable,
-    StringOutput, handlebars_helper,
+    Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, Renderable, StringOutput,
+    handlebars_helper,
 };
-use serde_json::{Map, Value};
 use rust_embed::RustEmbed;
+use serde_json::{Map, Value};
 
 use crate::i18n::TranslateHelper;
 
