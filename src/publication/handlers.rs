@@ -7,7 +7,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::search::{self, CATEGORIES, MAX_PAGE, OUTCOMES, RawSearch};
+use super::search::{self, CATEGORIES, MAX_PAGE, OUTCOMES, RANKED_MATCHES, RawSearch};
 use super::{PublishedRuling, RegisterItem};
 use crate::accounts::identity::CurrentUser;
 use crate::db::schema::schemes;
@@ -64,12 +64,12 @@ async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppRe
     let raw = query.into_inner();
     let search = search::parse(&raw);
     let for_query = search.clone();
-    let ((items, more), schemes) = page
+    let (found, schemes) = page
         .data()
         .db
         .run(move |conn| -> AppResult<_> { Ok((super::search_register(conn, &for_query)?, scheme_options(conn)?)) })
         .await?;
-    let items: Vec<Value> = items.iter().map(item_view).collect();
+    let items: Vec<Value> = found.items.iter().map(item_view).collect();
     let select = |list: &[&str], chosen: &Option<String>| -> Vec<Value> {
         list.iter()
             .map(|code| json!({ "code": code, "selected": chosen.as_deref() == Some(*code) }))
@@ -83,7 +83,9 @@ async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppRe
             "searched": search.has_words(),
             "page": search.page,
             "previous": (search.page > 1).then(|| page_link(&raw, search.page - 1)),
-            "next": (more && search.page < MAX_PAGE).then(|| page_link(&raw, search.page + 1)),
+            "next": (found.more && search.page < MAX_PAGE).then(|| page_link(&raw, search.page + 1)),
+            "ranking_limited": found.ranking_limited,
+            "ranked_matches": RANKED_MATCHES,
             "schemes": schemes.iter().map(|(code, name)| json!({ "code": code, "name": name, "selected": search.scheme.as_deref() == Some(code.as_str()) })).collect::<Vec<_>>(),
             "categories": select(&CATEGORIES, &search.category),
             "outcomes": select(&OUTCOMES, &search.outcome),
@@ -133,6 +135,10 @@ pub struct RulingPage {
     pub page: i64,
     /// Whether a next page exists (at most 50 pages are served; narrow the search for more).
     pub more: bool,
+    /// The words match more than 2,000 rulings, and only the newest 2,000 of them were ranked: the
+    /// best matches among those come first. Add words or filters to reach older rulings. Always
+    /// false when sorted by date (newest first needs no bound) or without words.
+    pub ranking_limited: bool,
     pub rulings: Vec<RegisterItem>,
 }
 
@@ -166,11 +172,16 @@ pub struct RulingDocument {
 pub async fn register_api(state: web::Data<AppState>, query: web::Query<RawSearch>) -> AppResult<HttpResponse> {
     let search = search::parse(&query.into_inner());
     let page = search.page;
-    let (rulings, more) = state
+    let found = state
         .db
         .run(move |conn| -> AppResult<_> { Ok(super::search_register(conn, &search)?) })
         .await?;
-    Ok(HttpResponse::Ok().json(RulingPage { page, more, rulings }))
+    Ok(HttpResponse::Ok().json(RulingPage {
+        page,
+        more: found.more,
+        ranking_limited: found.ranking_limited,
+        rulings: found.items,
+    }))
 }
 
 /// One published ruling by its reference.

@@ -17,7 +17,7 @@ use self::anonymise::KnownPersonalData;
 use self::search::{PAGE_SIZE, Search, Sort};
 use crate::accounts::Role;
 use crate::db::DbConnection;
-use crate::db::schema::{case_events, cases, messages, published_rulings, rulings, users};
+use crate::db::schema::{case_events, cases, messages, published_rulings, rulings, schemes, users};
 
 pub const IN_REVIEW: &str = "in_review";
 pub const PUBLISHED: &str = "published";
@@ -348,99 +348,208 @@ enum Bind {
     Big(i64),
 }
 
-/// The register's search: published rulings only, the filters, best match or newest
-/// first, one page (and whether there is more). One statement per backend: FTS5 on SQLite,
-/// the Dutch `tsvector` with its GIN index on PostgreSQL.
-pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<(Vec<RegisterItem>, bool)> {
-    let postgres = matches!(conn, DbConnection::Postgres(_));
-    let mut binds: Vec<Bind> = Vec::new();
-    let placeholder = |binds: &mut Vec<Bind>, bind: Bind| {
-        binds.push(bind);
-        if postgres {
-            format!("${}", binds.len())
+/// The values of a statement's placeholders, in the order they occur: `?` on SQLite, `$n` on
+/// PostgreSQL.
+struct Binds {
+    postgres: bool,
+    values: Vec<Bind>,
+}
+
+impl Binds {
+    fn add(&mut self, bind: Bind) -> String {
+        self.values.push(bind);
+        if self.postgres {
+            format!("${}", self.values.len())
         } else {
             "?".to_owned()
         }
+    }
+}
+
+/// On SQLite the full-text index's rowid is the ruling's place in the register's date order, with
+/// its id in the low 30 bits (migration 000010), so that the index hands out matches newest first.
+const FTS_ID_MASK: i64 = (1 << 30) - 1;
+
+/// One page of the register.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterPage {
+    pub items: Vec<RegisterItem>,
+    /// Whether a next page exists.
+    pub more: bool,
+    /// The words match more rulings than are ranked: the best matches are those among the newest
+    /// [`search::RANKED_MATCHES`].
+    pub ranking_limited: bool,
+}
+
+#[derive(QueryableByName)]
+struct RegisterRow {
+    #[diesel(embed)]
+    item: RegisterItem,
+    /// The matches the ranking walked (one more than it ranks if there were more); 0 without ranking.
+    #[diesel(sql_type = BigInt)]
+    matches: i64,
+}
+
+/// The register's search: published rulings only, the filters, best match or newest first, one
+/// page (and whether there is more). One statement per backend: FTS5 on SQLite, the Dutch `tsvector`
+/// with its GIN index on PostgreSQL. A search by relevance ranks only the newest
+/// [`search::RANKED_MATCHES`] matches (why: see there).
+pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<RegisterPage> {
+    search_register_ranking_at_most(conn, search, search::RANKED_MATCHES)
+}
+
+/// [`search_register`] with another bound on the matches ranked (the tests use a small one).
+pub fn search_register_ranking_at_most(
+    conn: &mut DbConnection,
+    search: &Search,
+    ranked: i64,
+) -> QueryResult<RegisterPage> {
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    let mut binds = Binds {
+        postgres,
+        values: Vec::new(),
     };
-    // The page of ids is found first, carrying only what it is ordered by; the texts and names of
-    // its 21 rows are joined afterwards. Ordering every match with its summary and names in the
-    // sort made a common word (6,250 of 18,750 rulings) twice as slow (docs/PERFORMANCE.md).
-    let mut sql = String::from(
-        "SELECT p.id AS id, p.published_at AS published_at, {relevance} FROM published_rulings p JOIN schemes s ON s.id = p.scheme_id ",
-    );
-    let mut rank = None;
-    if search.has_words() {
-        if postgres {
-            let q = placeholder(&mut binds, Bind::Text(search.text.clone()));
-            sql.push_str(&format!(
-                "WHERE p.status = 'published' AND p.search_vector @@ websearch_to_tsquery('dutch', {q}) "
-            ));
-            rank = Some(format!(
-                "ts_rank(p.search_vector, websearch_to_tsquery('dutch', {q})) DESC"
-            ));
-        } else {
-            let q = placeholder(&mut binds, Bind::Text(search.fts5_match().unwrap_or_default()));
-            sql.push_str(&format!(
-                "JOIN published_rulings_fts f ON f.rowid = p.id \
-                 WHERE p.status = 'published' AND published_rulings_fts MATCH {q} "
-            ));
-            rank = Some("bm25(published_rulings_fts, 4.0, 1.0)".to_owned());
+    // The filters as conditions, for PostgreSQL and for the register without words. Placeholders are
+    // added in the order they occur in the statement (SQLite numbers them so).
+    let filters = |binds: &mut Binds| {
+        let mut sql = String::new();
+        if let Some(scheme) = &search.scheme {
+            let p = binds.add(Bind::Text(scheme.clone()));
+            sql.push_str(&format!(" AND p.scheme_id = (SELECT id FROM schemes WHERE code = {p})"));
         }
-    } else {
-        sql.push_str("WHERE p.status = 'published' ");
-    }
-    if let Some(scheme) = &search.scheme {
-        let p = placeholder(&mut binds, Bind::Text(scheme.clone()));
-        sql.push_str(&format!("AND s.code = {p} "));
-    }
-    if let Some(category) = &search.category {
-        let p = placeholder(&mut binds, Bind::Text(category.clone()));
-        sql.push_str(&format!("AND p.category = {p} "));
-    }
-    if let Some(year) = search.year {
-        let p = placeholder(&mut binds, Bind::Int(year));
-        sql.push_str(&format!("AND p.year = {p} "));
-    }
-    if let Some(outcome) = &search.outcome {
-        let p = placeholder(&mut binds, Bind::Text(outcome.clone()));
-        sql.push_str(&format!("AND p.outcome = {p} "));
-    }
-    if let Some(provider) = search.provider_id {
-        let p = placeholder(&mut binds, Bind::Big(provider));
-        sql.push_str(&format!("AND p.provider_id = {p} "));
-    }
-    let by_relevance = matches!((search.sort, &rank), (Sort::Relevance, Some(_)));
-    let order = if by_relevance {
-        "relevance, published_at DESC, id DESC"
-    } else {
-        "published_at DESC, id DESC"
+        if let Some(category) = &search.category {
+            let p = binds.add(Bind::Text(category.clone()));
+            sql.push_str(&format!(" AND p.category = {p}"));
+        }
+        if let Some(year) = search.year {
+            let p = binds.add(Bind::Int(year));
+            sql.push_str(&format!(" AND p.year = {p}"));
+        }
+        if let Some(outcome) = &search.outcome {
+            let p = binds.add(Bind::Text(outcome.clone()));
+            sql.push_str(&format!(" AND p.outcome = {p}"));
+        }
+        if let Some(provider) = search.provider_id {
+            let p = binds.add(Bind::Big(provider));
+            sql.push_str(&format!(" AND p.provider_id = {p}"));
+        }
+        sql
     };
-    sql.push_str(&format!("ORDER BY {order} "));
-    let limit = placeholder(&mut binds, Bind::Big(PAGE_SIZE + 1));
-    let offset = placeholder(&mut binds, Bind::Big(search.offset()));
-    sql.push_str(&format!("LIMIT {limit} OFFSET {offset}"));
-    // ORDER BY may name the aliases of the select list on both backends.
-    // Lower is more relevant: bm25 already counts that way, ts_rank (ordered DESC) is negated.
-    let relevance = match (&rank, by_relevance) {
-        (Some(rank), true) => match rank.strip_suffix(" DESC") {
-            Some(descending) => format!("-({descending}) AS relevance"),
-            None => format!("{rank} AS relevance"),
-        },
-        _ => "0 AS relevance".to_owned(),
+    // On SQLite the filters are words of the full-text index (`facets`), the scheme by its id, so the
+    // walk does not read the table at all: a lookup per match cost more than bm25.
+    let fts_match = if postgres || !search.has_words() {
+        String::new()
+    } else {
+        let scheme_id = match &search.scheme {
+            None => None,
+            Some(code) => match schemes::table
+                .filter(schemes::code.eq(code))
+                .select(schemes::id)
+                .first::<i64>(conn)
+                .optional()?
+            {
+                Some(id) => Some(id),
+                None => return Ok(RegisterPage::default()),
+            },
+        };
+        search.fts5_match(scheme_id).unwrap_or_default()
     };
-    let page_of_ids = sql.replacen("{relevance}", &relevance, 1);
+    let page = |binds: &mut Binds| {
+        let limit = binds.add(Bind::Big(PAGE_SIZE + 1));
+        let offset = binds.add(Bind::Big(search.offset()));
+        format!("LIMIT {limit} OFFSET {offset}")
+    };
+    // First the page of ids, carrying only what it is ordered by (and, when ranked, how many matches
+    // the ranking saw); the texts and names of its 21 rows are joined afterwards. Ordering every match
+    // with its summary and names made a common word twice as slow (docs/PERFORMANCE.md).
+    // With words, the matches are walked newest first in index order: on SQLite the full-text index's
+    // rowid order; on PostgreSQL the planner chooses between the date index, checking each ruling's
+    // `tsvector` (a common word: the first matches come soon), and the GIN index's matches sorted
+    // (a rare word: few). Sorted by date the walk stops at the page; by relevance it stops after
+    // `ranked` matches (one more, to tell whether there were more), which are ranked.
+    let (page_of_ids, order) = match (search.has_words(), search.sort, postgres) {
+        (false, _, _) | (true, Sort::Date, true) => {
+            let words = if search.has_words() {
+                let q = binds.add(Bind::Text(search.text.clone()));
+                format!("p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND ")
+            } else {
+                String::new()
+            };
+            let filters = filters(&mut binds);
+            let page = page(&mut binds);
+            (
+                format!(
+                    "SELECT p.id AS id, p.published_at AS published_at, CAST(0 AS BIGINT) AS matches \
+                     FROM published_rulings p WHERE {words}p.status = 'published'{filters} \
+                     ORDER BY p.published_at DESC, p.id DESC {page}"
+                ),
+                "published_at DESC, id DESC",
+            )
+        }
+        (true, Sort::Date, false) => {
+            let q = binds.add(Bind::Text(fts_match));
+            let page = page(&mut binds);
+            (
+                format!(
+                    "SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, CAST(0 AS BIGINT) AS matches \
+                     FROM published_rulings_fts f WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC {page}"
+                ),
+                "newness DESC",
+            )
+        }
+        (true, Sort::Relevance, true) => {
+            let q = binds.add(Bind::Text(search.text.clone()));
+            let filters = filters(&mut binds);
+            let walked = binds.add(Bind::Big(ranked + 1));
+            let kept = binds.add(Bind::Big(ranked));
+            let page = page(&mut binds);
+            // ts_rank is computed above the walk's LIMIT, so only for the matches walked.
+            (
+                format!(
+                    "SELECT id, published_at, relevance, matches FROM (\
+                       SELECT w.id, w.published_at, -ts_rank(w.search_vector, websearch_to_tsquery('dutch', {q})) AS relevance, \
+                       count(*) OVER () AS matches FROM (\
+                         SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
+                         WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
+                         ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}\
+                       ) w ORDER BY w.published_at DESC, w.id DESC LIMIT {kept}\
+                     ) c ORDER BY relevance, published_at DESC, id DESC {page}"
+                ),
+                "relevance, published_at DESC, id DESC",
+            )
+        }
+        (true, Sort::Relevance, false) => {
+            let q = binds.add(Bind::Text(fts_match));
+            let walked = binds.add(Bind::Big(ranked + 1));
+            let kept = binds.add(Bind::Big(ranked));
+            let page = page(&mut binds);
+            // bm25 can only be computed in the statement that matches, so it is computed for the
+            // walked matches: one more than kept.
+            (
+                format!(
+                    "SELECT id, newness, relevance, matches FROM (\
+                       SELECT id, newness, relevance, count(*) OVER () AS matches FROM (\
+                         SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, bm25(published_rulings_fts, 4.0, 1.0, 0.0) AS relevance \
+                         FROM published_rulings_fts f WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC LIMIT {walked}\
+                       ) w ORDER BY newness DESC LIMIT {kept}\
+                     ) c ORDER BY relevance, newness DESC {page}"
+                ),
+                "relevance, newness DESC",
+            )
+        }
+    };
     let sql = format!(
         "SELECT p.id, p.reference, s.code AS scheme_code, s.name AS scheme_name, p.provider_id, \
-         pr.legal_name AS provider_name, p.category, p.year, p.outcome, p.summary, p.published_at \
+         pr.legal_name AS provider_name, p.category, p.year, p.outcome, p.summary, p.published_at, m.matches \
          FROM ({page_of_ids}) m JOIN published_rulings p ON p.id = m.id JOIN schemes s ON s.id = p.scheme_id \
-         LEFT JOIN providers pr ON pr.id = p.provider_id ORDER BY m.{}",
+         LEFT JOIN providers pr ON pr.id = p.provider_id WHERE p.status = 'published' ORDER BY m.{}",
         order.replace(", ", ", m.")
     );
 
-    let mut items: Vec<RegisterItem> = match conn {
+    let rows: Vec<RegisterRow> = match conn {
         DbConnection::Postgres(pg) => {
             let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-            for bind in binds {
+            for bind in binds.values {
                 query = match bind {
                     Bind::Text(v) => query.bind::<Text, _>(v),
                     Bind::Int(v) => query.bind::<Integer, _>(v),
@@ -451,7 +560,7 @@ pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<
         }
         DbConnection::Sqlite(lite) => {
             let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            for bind in binds {
+            for bind in binds.values {
                 query = match bind {
                     Bind::Text(v) => query.bind::<Text, _>(v),
                     Bind::Int(v) => query.bind::<Integer, _>(v),
@@ -461,9 +570,17 @@ pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<
             query.load(lite)?
         }
     };
+    // Every row carries the count. An empty page is never cut short: RANKED_MATCHES exceeds the
+    // deepest page, so a cut ranking fills every page that can be asked for.
+    let ranking_limited = rows.first().is_some_and(|row| row.matches > ranked);
+    let mut items: Vec<RegisterItem> = rows.into_iter().map(|row| row.item).collect();
     let more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
-    Ok((items, more))
+    Ok(RegisterPage {
+        items,
+        more,
+        ranking_limited,
+    })
 }
 
 /// A published ruling with its scheme's code and name and its provider's name.
@@ -471,7 +588,7 @@ pub type PublishedView = (PublishedRuling, String, String, Option<String>);
 
 /// A published ruling with its scheme and provider, by its reference (the stable URL).
 pub fn find_published_by_reference(conn: &mut DbConnection, reference: &str) -> QueryResult<Option<PublishedView>> {
-    use crate::db::schema::{providers, schemes};
+    use crate::db::schema::providers;
     published_rulings::table
         .inner_join(schemes::table)
         .left_join(providers::table)

@@ -9,6 +9,16 @@ pub const PAGE_SIZE: i64 = 20;
 /// filters. Bounded so that an `OFFSET` never walks far (see TRANSPARENCY.md).
 pub const MAX_PAGE: i64 = 50;
 
+/// A word search ranks at most this many matches: the newest that pass the filters. Ranking costs
+/// a little per match (bm25 on SQLite, `ts_rank` on PostgreSQL), so a word found in a third of the
+/// register made every search rank tens of thousands of rulings (7 searches a second with time-outs at
+/// 62,500 matches; docs/PERFORMANCE.md). Bounded this way, a search costs the same whatever the word,
+/// and it still ranks more than the [`MAX_PAGE`] pages can show. The page and the API say when the
+/// bound cut the matches, so a visitor knows to add words or filters. Sorting by date needs no bound:
+/// it walks the matches newest first and stops at the page.
+pub const RANKED_MATCHES: i64 = 2_000;
+const _: () = assert!(RANKED_MATCHES > MAX_PAGE * PAGE_SIZE);
+
 /// The outcomes a ruling can have.
 pub const OUTCOMES: [&str; 4] = ["upheld", "partly_upheld", "rejected", "not_admissible"];
 /// The categories of complaints (the intake's list).
@@ -81,20 +91,39 @@ impl Search {
         !self.words.is_empty()
     }
 
-    /// The FTS5 `MATCH` expression: every word must occur, as a word or the start of one
-    /// (FTS5 has no Dutch stemmer; a prefix finds "betaling" for "betaal"). Words are
-    /// quoted, so FTS5 operators typed by a visitor are plain text.
-    pub fn fts5_match(&self) -> Option<String> {
+    /// The FTS5 `MATCH` expression: every word must occur in the summary or the text, as a word or
+    /// the start of one (FTS5 has no Dutch stemmer; a prefix finds "betaling" for "betaal"), and every
+    /// filter as a word of the index's `facets` column (migration 000010 writes them), so that FTS5
+    /// applies the filters while it walks. Words are quoted, so FTS5 operators typed by a visitor are
+    /// plain text. The scheme is filtered by its id (`scheme_id`), which the caller looks up by code.
+    pub fn fts5_match(&self, scheme_id: Option<i64>) -> Option<String> {
         if self.words.is_empty() {
             return None;
         }
-        Some(
-            self.words
-                .iter()
-                .map(|w| format!("\"{w}\"*"))
-                .collect::<Vec<_>>()
-                .join(" "),
-        )
+        let words: Vec<String> = self.words.iter().map(|w| format!("\"{w}\"*")).collect();
+        let mut facets = Vec::new();
+        if let Some(id) = scheme_id {
+            facets.push(format!("scheme{id}"));
+        }
+        let without_underscores = |code: &str| code.replace('_', "");
+        if let Some(category) = &self.category {
+            facets.push(format!("category{}", without_underscores(category)));
+        }
+        if let Some(year) = self.year {
+            facets.push(format!("year{year}"));
+        }
+        if let Some(outcome) = &self.outcome {
+            facets.push(format!("outcome{}", without_underscores(outcome)));
+        }
+        if let Some(provider) = self.provider_id {
+            facets.push(format!("provider{provider}"));
+        }
+        let words = format!("{{summary body}} : ({})", words.join(" "));
+        Some(if facets.is_empty() {
+            words
+        } else {
+            format!("{words} AND facets : ({})", facets.join(" "))
+        })
     }
 }
 
@@ -142,15 +171,32 @@ mod tests {
         });
         assert_eq!(search.words, ["storing", "or", "near", "glasvezel", "kosten"]);
         assert_eq!(
-            search.fts5_match().unwrap(),
-            "\"storing\"* \"or\"* \"near\"* \"glasvezel\"* \"kosten\"*"
+            search.fts5_match(None).unwrap(),
+            "{summary body} : (\"storing\"* \"or\"* \"near\"* \"glasvezel\"* \"kosten\"*)"
+        );
+    }
+
+    #[test]
+    fn the_filters_are_words_of_the_facets_column() {
+        let search = parse(&RawSearch {
+            q: "storing".into(),
+            scheme: "TEL".into(),
+            category: "outage_speed".into(),
+            year: "2026".into(),
+            outcome: "partly_upheld".into(),
+            provider: "12".into(),
+            ..RawSearch::default()
+        });
+        assert_eq!(
+            search.fts5_match(Some(3)).unwrap(),
+            "{summary body} : (\"storing\"*) AND facets : (scheme3 categoryoutagespeed year2026 outcomepartlyupheld provider12)"
         );
     }
 
     #[test]
     fn an_empty_query_has_no_match_expression_and_sorts_by_date() {
         let search = parse(&RawSearch::default());
-        assert!(search.fts5_match().is_none());
+        assert!(search.fts5_match(None).is_none());
         assert_eq!(search.page, 1);
     }
 

@@ -1,7 +1,7 @@
 //! Publication of rulings and the public register, statistics, the yearly report, the
 //! OpenAPI document, webhooks and data protection.
 
-use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use chrono::{NaiveDate, NaiveDateTime, TimeDelta, Timelike, Utc};
 use diesel::prelude::*;
 use geschillenportaal::db::DbConnection;
 use geschillenportaal::db::schema::{
@@ -348,11 +348,11 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
         };
         let q = |q: &str| search::RawSearch { q: q.into(), ..Default::default() };
         // A rare word: 100 rulings; Dutch stemming on PostgreSQL, word starts on SQLite.
-        let ((found, more), took) = run(conn, q("telefoonlijn"));
+        let (found, took) = run(conn, q("telefoonlijn"));
         eprintln!("rare word: {took:?}");
-        assert_eq!(found.len(), 20);
-        assert!(more);
-        assert!(found.iter().all(|r| r.reference.starts_with("BULK-")));
+        assert_eq!(found.items.len(), 20);
+        assert!(found.more && !found.ranking_limited);
+        assert!(found.items.iter().all(|r| r.reference.starts_with("BULK-")));
         assert!(took < std::time::Duration::from_secs(2), "{took:?}");
         // A common word with filters, by relevance and by date, and a deep page.
         for raw in [
@@ -361,27 +361,46 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
             search::RawSearch { page: "50".into(), ..Default::default() },
             search::RawSearch { q: "verbinding".into(), ..Default::default() },
         ] {
-            let ((found, _), took) = run(conn, raw.clone());
-            eprintln!("{raw:?}: {} in {took:?}", found.len());
-            assert!(!found.is_empty(), "{raw:?}");
+            let (found, took) = run(conn, raw.clone());
+            eprintln!("{raw:?}: {} in {took:?}", found.items.len());
+            assert!(!found.items.is_empty(), "{raw:?}");
             assert!(took < std::time::Duration::from_secs(3), "{raw:?} took {took:?}");
         }
-        let ((found, _), _) = run(conn, search::RawSearch { q: "roaming".into(), outcome: "upheld".into(), ..Default::default() });
-        assert!(found.iter().all(|r| r.outcome == "upheld" && r.summary.contains("roaming")));
+        let (found, _) = run(conn, search::RawSearch { q: "roaming".into(), outcome: "upheld".into(), ..Default::default() });
+        assert!(found.items.iter().all(|r| r.outcome == "upheld" && r.summary.contains("roaming")));
+        // A word in every ruling ranks only the newest matches, and says so; by date it is not cut.
+        let (found, took) = run(conn, q("verbinding"));
+        eprintln!("a word in every ruling, by relevance: {took:?}");
+        assert!(found.ranking_limited && found.more);
+        let (found, _) = run(conn, search::RawSearch { q: "verbinding".into(), sort: "date".into(), ..Default::default() });
+        assert!(!found.ranking_limited);
+        let newest: String = {
+            use geschillenportaal::db::schema::published_rulings as p;
+            p::table
+                .filter(p::body.like("%verbinding%"))
+                .order((p::published_at.desc(), p::id.desc()))
+                .select(p::reference)
+                .first(conn)
+                .unwrap()
+        };
+        assert_eq!(found.items[0].reference, newest);
 
-        // The word search reads the full-text index, not the table.
+        // The word search reads the full-text index, not the table: the walk of the newest matches
+        // (the ranked search's inner statement). SQLite walks the index in its order, filters
+        // included, without sorting and without reading the table.
         let plan = if postgres {
             plan(
                 conn,
                 true,
-                "SELECT p.id FROM published_rulings p WHERE p.status = 'published' AND p.search_vector @@ websearch_to_tsquery('dutch', 'telefoonlijnen') \
-                 ORDER BY ts_rank(p.search_vector, websearch_to_tsquery('dutch', 'telefoonlijnen')) DESC, p.published_at DESC, p.id DESC LIMIT 21",
+                "SELECT p.id FROM published_rulings p WHERE p.search_vector @@ websearch_to_tsquery('dutch', 'telefoonlijnen') AND p.status = 'published' \
+                 ORDER BY p.published_at DESC, p.id DESC LIMIT 2001",
             )
         } else {
             plan(
                 conn,
                 false,
-                "SELECT p.id FROM published_rulings p JOIN published_rulings_fts f ON f.rowid = p.id WHERE p.status = 'published' AND published_rulings_fts MATCH '\"telefoonlijn\"*' ORDER BY bm25(published_rulings_fts) LIMIT 21",
+                "SELECT f.rowid & 1073741823, bm25(published_rulings_fts, 4.0, 1.0, 0.0) FROM published_rulings_fts f \
+                 WHERE published_rulings_fts MATCH '{summary body} : (\"telefoonlijn\"*) AND facets : (outcomeupheld)' ORDER BY f.rowid DESC LIMIT 2001",
             )
         };
         eprintln!("{plan}");
@@ -389,7 +408,7 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
             assert!(plan.contains("published_rulings_search"), "{plan}");
         } else {
             assert!(plan.contains("VIRTUAL TABLE INDEX"), "{plan}");
-            assert!(plan.contains("SEARCH p USING INTEGER PRIMARY KEY"), "{plan}");
+            assert!(!plan.contains("TEMP B-TREE") && !plan.contains(" p "), "{plan}");
         }
         // The date order without words walks the date index.
         let plan = plan_of_date_order(conn, postgres);
@@ -397,6 +416,278 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
         assert!(plan.contains("published_rulings_date"), "{plan}");
     })
     .await;
+}
+
+/// Publishes a ruling of the case with these texts and outcome, `minutes` before `now`; returns the
+/// published ruling's id.
+fn publish_text(
+    conn: &mut DbConnection,
+    case_id: i64,
+    reference: &str,
+    (summary, body, outcome): (&str, &str, &str),
+    published_at: NaiveDateTime,
+) -> i64 {
+    use geschillenportaal::db::schema::published_rulings as p;
+    let (scheme_id, provider_id): (i64, i64) = cases::table
+        .find(case_id)
+        .select((cases::scheme_id, cases::provider_id))
+        .first(conn)
+        .unwrap();
+    let drafted_by: i64 = users::table
+        .filter(users::email.eq(SECRETARIAT))
+        .select(users::id)
+        .first(conn)
+        .unwrap();
+    let ruling_id: i64 = diesel::insert_into(rulings::table)
+        .values((
+            rulings::case_id.eq(case_id),
+            rulings::status.eq("issued"),
+            rulings::outcome.eq(outcome),
+            rulings::reasoning.eq(body),
+            rulings::summary.eq(summary),
+            rulings::language.eq("nl"),
+            rulings::drafted_by.eq(drafted_by),
+            rulings::issued_by.eq(Some(drafted_by)),
+            rulings::issued_at.eq(Some(published_at)),
+            rulings::created_at.eq(published_at),
+            rulings::updated_at.eq(published_at),
+        ))
+        .returning(rulings::id)
+        .get_result(conn)
+        .unwrap();
+    diesel::insert_into(p::table)
+        .values((
+            p::ruling_id.eq(ruling_id),
+            p::scheme_id.eq(scheme_id),
+            p::provider_id.eq(Some(provider_id)),
+            p::reference.eq(reference),
+            p::category.eq("outage_speed"),
+            p::year.eq(2026),
+            p::outcome.eq(outcome),
+            p::summary.eq(summary),
+            p::body.eq(body),
+            p::status.eq("published"),
+            p::published_at.eq(Some(published_at)),
+        ))
+        .returning(p::id)
+        .get_result(conn)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_word_search_ranks_the_newest_matches_that_pass_the_filters_and_says_when_there_were_more() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    app.with_db(move |conn| {
+        use geschillenportaal::publication::{search, search_register, search_register_ranking_at_most, set_published};
+        let now = Utc::now().naive_utc().with_nanosecond(0).unwrap();
+        let outcome = |i: usize| if i.is_multiple_of(2) { "upheld" } else { "rejected" };
+        // Six older rulings with the word in the summary (the better matches) and six newer ones with
+        // it only in the text; the newest rulings of all do not match.
+        for i in 0..6 {
+            let texts = (
+                "Storing bij de aansluiting",
+                "De commissie beslist als volgt.",
+                outcome(i),
+            );
+            publish_text(
+                conn,
+                case_id,
+                &format!("S{i}"),
+                texts,
+                now - TimeDelta::minutes(100 - i as i64),
+            );
+        }
+        for i in 0..6 {
+            let texts = (
+                "Uitspraak over de aansluiting",
+                "De consument meldt een storing.",
+                outcome(i),
+            );
+            publish_text(
+                conn,
+                case_id,
+                &format!("B{i}"),
+                texts,
+                now - TimeDelta::minutes(10 - i as i64),
+            );
+        }
+        for i in 0..3 {
+            let texts = (
+                "Uitspraak over een rekening",
+                "De commissie beslist als volgt.",
+                "upheld",
+            );
+            publish_text(
+                conn,
+                case_id,
+                &format!("N{i}"),
+                texts,
+                now - TimeDelta::minutes(3 - i as i64),
+            );
+        }
+        let raw = |q: &str, outcome: &str, sort: &str| search::RawSearch {
+            q: q.into(),
+            outcome: outcome.into(),
+            sort: sort.into(),
+            ..Default::default()
+        };
+        let found = |conn: &mut DbConnection, raw: search::RawSearch, ranked: i64| {
+            let page = search_register_ranking_at_most(conn, &search::parse(&raw), ranked).unwrap();
+            let references: Vec<String> = page.items.iter().map(|r| r.reference.clone()).collect();
+            (references, page.ranking_limited)
+        };
+
+        // Fewer matches than the bound: every match ranked, the summaries first, as without a bound.
+        let (all, limited) = found(conn, raw("storing", "", ""), 100);
+        assert!(!limited);
+        assert_eq!(all.len(), 12);
+        assert!(all[..6].iter().all(|r| r.starts_with('S')), "{all:?}");
+        let default = search_register(conn, &search::parse(&raw("storing", "", ""))).unwrap();
+        assert_eq!(
+            default.items.iter().map(|r| r.reference.clone()).collect::<Vec<_>>(),
+            all
+        );
+        assert_eq!(
+            found(conn, raw("storing", "", ""), 12),
+            (all.clone(), false),
+            "exactly the bound is not cut"
+        );
+
+        // More matches than the bound: the newest four are ranked (equal texts: newest first), and
+        // the answer says the ranking was cut.
+        assert_eq!(
+            found(conn, raw("storing", "", ""), 4),
+            (vec!["B5".into(), "B4".into(), "B3".into(), "B2".into()], true)
+        );
+        assert!(found(conn, raw("storing", "", ""), 11).1);
+        // The filters apply before the bound: the newest four upheld matches are three texts and
+        // one summary, which ranks first.
+        assert_eq!(
+            found(conn, raw("storing", "upheld", ""), 4),
+            (vec!["S4".into(), "B4".into(), "B2".into(), "B0".into()], true)
+        );
+        assert!(!found(conn, raw("storing", "upheld", ""), 6).1);
+        // Every filter together, and each one that matches nothing (SQLite keeps them as words of
+        // the index, PostgreSQL as conditions).
+        let (scheme, provider): (String, i64) = cases::table
+            .inner_join(geschillenportaal::db::schema::schemes::table)
+            .filter(cases::id.eq(case_id))
+            .select((geschillenportaal::db::schema::schemes::code, cases::provider_id))
+            .first(conn)
+            .unwrap();
+        let filtered = |scheme: &str, category: &str, year: &str, provider: String| search::RawSearch {
+            q: "storing".into(),
+            scheme: scheme.into(),
+            category: category.into(),
+            year: year.into(),
+            outcome: "upheld".into(),
+            provider,
+            ..Default::default()
+        };
+        let everything = filtered(&scheme, "outage_speed", "2026", provider.to_string());
+        let upheld = ["S4", "S2", "S0", "B4", "B2", "B0"].map(String::from).to_vec();
+        assert_eq!(found(conn, everything, 100), (upheld, false));
+        for nothing in [
+            filtered("XYZ", "outage_speed", "2026", provider.to_string()),
+            filtered(&scheme, "billing", "2026", provider.to_string()),
+            filtered(&scheme, "outage_speed", "2025", provider.to_string()),
+            filtered(&scheme, "outage_speed", "2026", (provider + 1).to_string()),
+        ] {
+            assert_eq!(found(conn, nothing.clone(), 100), (vec![], false), "{nothing:?}");
+        }
+        // By date nothing is cut: every match, newest first.
+        let by_date = ["B5", "B4", "B3", "B2", "B1", "B0", "S5", "S4", "S3", "S2", "S1", "S0"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(found(conn, raw("storing", "", "date"), 4), (by_date.clone(), false));
+
+        // Withdrawn rulings leave the word search, and come back in their place when published
+        // again (the first publication date stays); an edited text is found by its new words.
+        let id_of = |conn: &mut DbConnection, reference: &str| -> i64 {
+            use geschillenportaal::db::schema::published_rulings as p;
+            p::table
+                .filter(p::reference.eq(reference))
+                .select(p::id)
+                .first(conn)
+                .unwrap()
+        };
+        let secretariat: i64 = users::table
+            .filter(users::email.eq(SECRETARIAT))
+            .select(users::id)
+            .first(conn)
+            .unwrap();
+        let b5 = id_of(conn, "B5");
+        set_published(conn, b5, false, secretariat, now).unwrap();
+        assert_eq!(found(conn, raw("storing", "", "date"), 100).0, by_date[1..].to_vec());
+        set_published(conn, b5, true, secretariat, now + TimeDelta::minutes(5)).unwrap();
+        assert_eq!(found(conn, raw("storing", "", "date"), 100).0, by_date);
+        let s0 = id_of(conn, "S0");
+        geschillenportaal::publication::save_text(
+            conn,
+            s0,
+            "Vergoeding na een verhuizing",
+            "De commissie beslist.",
+            secretariat,
+            now,
+        )
+        .unwrap();
+        assert_eq!(found(conn, raw("storing", "", "date"), 100).0, by_date[..11].to_vec());
+        assert_eq!(
+            found(conn, raw("verhuizing", "", ""), 100),
+            (vec!["S0".to_string()], false)
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_register_and_the_api_say_when_a_word_matches_more_rulings_than_are_ranked() {
+    use geschillenportaal::publication::search::RANKED_MATCHES;
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    let postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    // "storing" is in 49 of 50 rulings, "roaming" in the other.
+    app.with_db(move |conn| bulk_rulings(conn, case_id, RANKED_MATCHES + 100, postgres))
+        .await;
+
+    let api = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.get(&format!("/api/v1/rulings?{query}"))
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let common = api("q=storing").await;
+    assert_eq!(common["ranking_limited"], true, "{common}");
+    assert_eq!(common["rulings"].as_array().unwrap().len(), 20);
+    let rare = api("q=roaming").await;
+    assert_eq!(rare["ranking_limited"], false, "{rare}");
+    assert!(!rare["rulings"].as_array().unwrap().is_empty());
+    let by_date = api("q=storing&sort=date").await;
+    assert_eq!(by_date["ranking_limited"], false, "{by_date}");
+    // Newest first over every match: the same as the register without words, less the other word's.
+    let newest: Vec<Value> = [api("sort=date").await, api("sort=date&page=2").await]
+        .iter()
+        .flat_map(|page| page["rulings"].as_array().unwrap().clone())
+        .filter(|r| r["summary"].as_str().unwrap().contains("storing"))
+        .take(20)
+        .collect();
+    assert_eq!(by_date["rulings"].as_array().unwrap(), &newest);
+    assert_eq!(api("").await["ranking_limited"], false);
+
+    let page = app.get_html("/uitspraken?q=storing").await;
+    assert!(
+        page.contains(&format!(
+            "Hieronder staan de best passende van de nieuwste {RANKED_MATCHES}"
+        )),
+        "{page}"
+    );
+    let page = app.get_html("/uitspraken?q=storing&sort=date").await;
+    assert!(!page.contains("Hieronder staan de best passende"), "{page}");
 }
 
 fn plan_of_date_order(conn: &mut DbConnection, postgres: bool) -> String {

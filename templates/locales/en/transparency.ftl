@@ -25,6 +25,7 @@ rulings-sort-date = Newest first
 rulings-search = Search
 rulings-results = Results
 rulings-none = No rulings found. Try fewer or other words.
+rulings-ranking-limited = These words occur in more than { $count } rulings. Below are the best matches among the newest { $count }. Add words or a filter to find older rulings, or choose newest first.
 rulings-pages = Pages
 rulings-page = Page { $page }
 rulings-previous = Previous page

@@ -25,6 +25,7 @@ rulings-sort-date = Nieuwste eerst
 rulings-search = Zoeken
 rulings-results = Resultaten
 rulings-none = Geen uitspraken gevonden. Probeer minder of andere woorden.
+rulings-ranking-limited = Deze woorden komen in meer dan { $count } uitspraken voor. Hieronder staan de best passende van de nieuwste { $count }. Voeg woorden of een filter toe om oudere uitspraken te vinden, of kies nieuwste eerst.
 rulings-pages = Pagina's
 rulings-page = Pagina { $page }
 rulings-previous = Vorige pagina

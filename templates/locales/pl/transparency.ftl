@@ -25,6 +25,7 @@ rulings-sort-date = Najnowsze najpierw
 rulings-search = Szukaj
 rulings-results = Wyniki
 rulings-none = Nie znaleziono orzeczeń. Spróbuj mniej lub innych słów.
+rulings-ranking-limited = Te słowa występują w ponad { $count } orzeczeniach. Poniżej najlepiej pasujące spośród { $count } najnowszych. Dodaj słowa lub filtr, aby znaleźć starsze orzeczenia, albo wybierz najnowsze najpierw.
 rulings-pages = Strony
 rulings-page = Strona { $page }
 rulings-previous = Poprzednia strona
