@@ -161,19 +161,15 @@ async fn check_page(page: PageContext, query: web::Query<CheckQuery>) -> AppResu
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    page.render_with_status(
-        status,
-        "pages/registry/check",
-        {
-            let mut data = json!({
-                "values": { "q": q, "date": date },
-                "errors": errors.to_json(),
-                "searched": searched && errors.is_empty(),
-            });
-            data["result"] = result; // moved in: `json!` would copy it
-            data
-        },
-    )
+    page.render_with_status(status, "pages/registry/check", {
+        let mut data = json!({
+            "values": { "q": q, "date": date },
+            "errors": errors.to_json(),
+            "searched": searched && errors.is_empty(),
+        });
+        data["result"] = result; // moved in: `json!` would copy it
+        data
+    })
 }
 
 /// The JSON answer: the query as read, and the check's answer.
