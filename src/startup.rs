@@ -36,6 +36,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Statistics kept for the hour (`statistics::cache`).
     pub figures: Arc<crate::statistics::cache::FiguresCache>,
+    /// Scheme rules by version (`cases::transition::RulesCache`).
+    pub rules: Arc<crate::cases::transition::RulesCache>,
 }
 
 impl AppState {
@@ -163,6 +165,7 @@ impl Application {
             moderation,
             metrics: metrics.clone(),
             figures: Default::default(),
+            rules: Default::default(),
         });
 
         let prometheus = PrometheusMetricsBuilder::new("portal")

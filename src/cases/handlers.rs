@@ -84,6 +84,7 @@ async fn case_page(
     let actor = Actor::from(&signed_in);
     let state = page.data();
     let case_id = path.into_inner();
+    let rules_cache = state.rules.clone();
     // One trip to the pool for the whole page: the case, the check that this user may see it,
     // then everything shown.
     let loaded = state
@@ -92,7 +93,7 @@ async fn case_page(
             let (case, parties) = queries::case_with_parties(conn, case_id)?.ok_or(AppError::NotFound)?;
             policy::ensure(policy::can_view_case(&actor, &parties))?;
             let relation = policy::relation(&actor, &parties);
-            let rules = transition::rules_of(conn, &case)?;
+            let rules = rules_cache.rules_of(conn, &case)?;
             let provider: (String, String) = providers::table
                 .find(case.provider_id)
                 .select((providers::legal_name, providers::kvk_number))
