@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::identity::CurrentUser;
-use crate::cases::queries::ACTIVE_ASSIGNMENT;
+use crate::cases::queries::assignment_is_active;
 use crate::db::DbConnection;
 use crate::db::schema::{case_assignments, cases, mediator_conflicts, providers};
 use crate::policy::{self, Actor, Relation, StaffingStep};
@@ -51,7 +51,7 @@ fn load(conn: &mut DbConnection, user_id: i64) -> QueryResult<(Value, Value)> {
     let still_sitting: Vec<(i64, String)> = case_assignments::table
         .inner_join(cases::table)
         .filter(case_assignments::user_id.eq(user_id))
-        .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+        .filter(assignment_is_active())
         .filter(cases::provider_id.eq_any(&provider_ids))
         .filter(cases::closed_at.is_null())
         .order(cases::id)

@@ -78,7 +78,7 @@ pub fn load_candidates(conn: &mut DbConnection) -> QueryResult<Vec<MediatorCandi
     let mut load: HashMap<i64, Vec<CaseStage>> = HashMap::new();
     let open: Vec<(i64, String)> = case_assignments::table
         .inner_join(cases::table)
-        .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+        .filter(queries::assignment_is_active())
         .select((case_assignments::user_id, cases::state))
         .load(conn)?;
     for (user_id, state) in open {

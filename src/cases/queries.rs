@@ -47,8 +47,8 @@ pub struct CaseRow {
 pub const ACTIVE_ASSIGNMENT: [&str; 3] = ["proposed", "confirmed", "challenged"];
 
 /// `status IN ('proposed', 'confirmed', 'challenged')` ([`ACTIVE_ASSIGNMENT`]) as a fixed expression:
-/// diesel never caches the prepared statement of a query with `eq_any`, and the case page runs
-/// this filter on every view.
+/// diesel never caches the prepared statement of a query with `eq_any`, and the case page and the
+/// mediators' queues run this filter on every view.
 #[diesel::dsl::auto_type]
 pub fn assignment_is_active() -> _ {
     let proposed: &'static str = ACTIVE_ASSIGNMENT[0];
@@ -236,7 +236,7 @@ fn filtered(filter: &CaseFilter) -> ListQuery<'static> {
     if let Some(id) = filter.mediator_id {
         let assigned = case_assignments::table
             .filter(case_assignments::user_id.eq(id))
-            .filter(case_assignments::status.eq_any(ACTIVE_ASSIGNMENT))
+            .filter(assignment_is_active())
             .select(case_assignments::case_id);
         query = query.filter(cases::id.eq_any(assigned));
     }

@@ -620,3 +620,20 @@ pub fn eligible_answers(provider_id: i64) -> serde_json::Value {
         "description": "Elke avond geen internet.",
     })
 }
+
+/// The scheme, rules version, consumer and provider of a case: what a test copies to make more cases
+/// like a seeded one.
+pub fn case_template(conn: &mut geschillenportaal::db::DbConnection, case_id: i64) -> (i64, i64, i64, i64) {
+    use diesel::QueryDsl;
+    use geschillenportaal::db::schema::cases;
+    cases::table
+        .find(case_id)
+        .select((
+            cases::scheme_id,
+            cases::rules_id,
+            cases::consumer_id,
+            cases::provider_id,
+        ))
+        .first(conn)
+        .unwrap()
+}

@@ -12,16 +12,7 @@ async fn a_provider_queue_pages_by_deadline_with_undated_cases_last_and_every_ca
     let first = app.seed_case().await.case_id;
     let (provider_id, expected, pages) = app
         .with_db(move |conn| {
-            let template: (i64, i64, i64, i64) = cases::table
-                .find(first)
-                .select((
-                    cases::scheme_id,
-                    cases::rules_id,
-                    cases::consumer_id,
-                    cases::provider_id,
-                ))
-                .first(conn)
-                .unwrap();
+            let template = crate::helpers::case_template(conn, first);
             let (scheme_id, rules_id, consumer_id, provider_id) = template;
             let now = chrono::Utc::now().naive_utc();
             let today = now.date();

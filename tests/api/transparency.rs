@@ -810,16 +810,7 @@ async fn the_yearly_report_matches_a_hand_counted_set_of_cases() {
     let seeded = app.seed_case().await;
     let seeded_id = seeded.case_id;
     app.with_db(move |conn| {
-        let (scheme_id, rules_id, consumer_id, provider_id): (i64, i64, i64, i64) = cases::table
-            .find(seeded_id)
-            .select((
-                cases::scheme_id,
-                cases::rules_id,
-                cases::consumer_id,
-                cases::provider_id,
-            ))
-            .first(conn)
-            .unwrap();
+        let (scheme_id, rules_id, consumer_id, provider_id) = crate::helpers::case_template(conn, seeded_id);
         // The seeded case was filed today, outside 2025. Ten more, counted by hand below.
         let mut make = |category: &str, submitted: &str, events: &[(&str, &str, &str, &str, Value)]| {
             case_with_events(
@@ -1167,16 +1158,7 @@ async fn the_figures_and_the_report_read_a_few_cases_at_a_time_equal_those_of_al
     let seeded = app.seed_case().await;
     let seeded_id = seeded.case_id;
     app.with_db(move |conn| {
-        let (tel, tel_rules, consumer_id, provider_id): (i64, i64, i64, i64) = cases::table
-            .find(seeded_id)
-            .select((
-                cases::scheme_id,
-                cases::rules_id,
-                cases::consumer_id,
-                cases::provider_id,
-            ))
-            .first(conn)
-            .unwrap();
+        let (tel, tel_rules, consumer_id, provider_id) = crate::helpers::case_template(conn, seeded_id);
         let now = Utc::now().naive_utc();
         let today = now.date();
         let ict = registry::create_scheme(
