@@ -18,7 +18,7 @@ use super::thread;
 use super::transition::{self, By, Change, Request};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
-use crate::db::schema::{case_events, providers, users};
+use crate::db::schema::{case_events, users};
 use crate::documents as docs;
 use crate::policy::{self, Actor, Relation, Visibility};
 use crate::web::error::{AppError, AppResult};
@@ -90,18 +90,11 @@ async fn case_page(
     let loaded = state
         .db
         .run(move |conn| -> Result<_, AppError> {
-            let (case, parties) = queries::case_with_parties(conn, case_id)?.ok_or(AppError::NotFound)?;
+            let (case, parties, queries::CaseHead { provider, consumer }) =
+                queries::case_with_parties_and_head(conn, case_id)?.ok_or(AppError::NotFound)?;
             policy::ensure(policy::can_view_case(&actor, &parties))?;
             let relation = policy::relation(&actor, &parties);
             let rules = rules_cache.rules_of(conn, &case)?;
-            let provider: (String, String) = providers::table
-                .find(case.provider_id)
-                .select((providers::legal_name, providers::kvk_number))
-                .first(conn)?;
-            let consumer: (String, String) = users::table
-                .find(case.consumer_id)
-                .select((users::display_name, users::email))
-                .first(conn)?;
             let events: Vec<TimelineRow> = case_events::table
                 .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
                 .filter(case_events::case_id.eq(case_id))

@@ -89,6 +89,41 @@ pub fn case_with_parties(conn: &mut DbConnection, case_id: i64) -> QueryResult<O
     Ok(Some((case, parties)))
 }
 
+/// What the top of the case page shows besides the case: the provider's legal name and KvK number
+/// and the consumer's name and e-mail address.
+pub struct CaseHead {
+    pub provider: (String, String),
+    pub consumer: (String, String),
+}
+
+/// [`case_with_parties`] with the [`CaseHead`], the case, provider and consumer in one joined
+/// lookup: the case page is read on every view, and on PostgreSQL each query is a round trip.
+pub fn case_with_parties_and_head(
+    conn: &mut DbConnection,
+    case_id: i64,
+) -> QueryResult<Option<(CaseRow, CaseParties, CaseHead)>> {
+    let Some((case, provider, consumer)) = cases::table
+        .inner_join(providers::table.on(providers::id.eq(cases::provider_id)))
+        .inner_join(users::table.on(users::id.eq(cases::consumer_id)))
+        .filter(cases::id.eq(case_id))
+        .select((
+            CaseRow::as_select(),
+            (providers::legal_name, providers::kvk_number),
+            (users::display_name, users::email),
+        ))
+        .first::<(CaseRow, (String, String), (String, String))>(conn)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let parties = CaseParties {
+        consumer_id: case.consumer_id,
+        provider_id: case.provider_id,
+        mediator_ids: mediator_ids(conn, case_id)?,
+    };
+    Ok(Some((case, parties, CaseHead { provider, consumer })))
+}
+
 /// A line of a case list.
 #[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct CaseListItem {
