@@ -105,39 +105,41 @@ fn problem(status: StatusCode, detail: &str, extra: Option<(&str, Value)>) -> Ht
         .body(body.to_string())
 }
 
-async fn describe(
-    state: &web::Data<AppState>,
-    draft: &Draft,
-    language: Language,
-) -> AppResult<(EligibilityView, Option<chrono::NaiveDate>)> {
+/// Runs the eligibility check on a set of answers with today's registry.
+async fn evaluate(state: &web::Data<AppState>, draft: &Draft) -> AppResult<drafts::Evaluation> {
     let today = Utc::now().date_naive();
     let draft = draft.clone();
-    let evaluation = state
+    state
         .db
         .run(move |conn| -> Result<_, AppError> { Ok(drafts::evaluate(conn, &draft, today)?) })
-        .await?;
+        .await
+}
+
+fn describe_evaluation(evaluation: &drafts::Evaluation, language: Language) -> EligibilityView {
     let scheme = evaluation
         .scheme
         .as_ref()
-        .map(|(s, _, _)| s.name.clone())
+        .map(|(s, _, _)| s.name.as_str())
         .unwrap_or_default();
-    Ok((
-        presentation::describe(&evaluation.eligibility, language, &scheme),
-        drafts::waiting_until(&evaluation.eligibility, today),
-    ))
+    presentation::describe(&evaluation.eligibility, language, scheme)
 }
 
-async fn respond(state: &web::Data<AppState>, row: &DraftRow, language: Language) -> AppResult<DraftResponse> {
+/// The draft as the API returns it, with the evaluation its answers were saved with.
+fn response(row: &DraftRow, evaluation: &drafts::Evaluation, language: Language) -> DraftResponse {
     let answers = row.draft();
-    let (eligibility, _) = describe(state, &answers, language).await?;
-    Ok(DraftResponse {
+    DraftResponse {
         id: row.id,
         missing_step: answers.first_missing_step().map(|s| s.as_str()),
         waiting_until: row.waiting_until,
         answers,
-        eligibility,
+        eligibility: describe_evaluation(evaluation, language),
         case_id: row.case_id,
-    })
+    }
+}
+
+async fn respond(state: &web::Data<AppState>, row: &DraftRow, language: Language) -> AppResult<DraftResponse> {
+    let evaluation = evaluate(state, &row.draft()).await?;
+    Ok(response(row, &evaluation, language))
 }
 
 /// Checks a set of answers: may this complaint be filed (public, no sign-in).
@@ -159,7 +161,7 @@ pub async fn check(state: web::Data<AppState>, body: web::Json<Draft>) -> AppRes
     if !problems.is_empty() {
         return Ok(unprocessable(&problems, Language::Nl));
     }
-    let (eligibility, _) = describe(&state, &draft, Language::Nl).await?;
+    let eligibility = describe_evaluation(&evaluate(&state, &draft).await?, Language::Nl);
     Ok(HttpResponse::Ok().json(CheckResponse {
         missing_step: draft.first_missing_step().map(|s| s.as_str()),
         eligibility,
@@ -196,7 +198,7 @@ pub async fn create(
     if !problems.is_empty() {
         return Ok(unprocessable(&problems, language));
     }
-    let row = state
+    let (row, evaluation) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             if drafts::open_drafts(conn, actor.user_id)?.len() >= drafts::MAX_OPEN_DRAFTS {
@@ -204,26 +206,31 @@ pub async fn create(
                     "too many open drafts; continue or delete one".into(),
                 ));
             }
-            let id = drafts::create(conn, actor.user_id, &wizard::Draft::default(), now)?;
-            let row = drafts::find(conn, id, actor.user_id)?.ok_or(AppError::NotFound)?;
-            save(conn, &row, &draft, now)?;
-            drafts::find(conn, id, actor.user_id)?.ok_or(AppError::NotFound)
+            let evaluation = drafts::evaluate(conn, &draft, now.date())?;
+            let waiting = drafts::waiting_until(&evaluation.eligibility, now.date());
+            let row = drafts::create(conn, actor.user_id, &draft, next_step(&draft), waiting, now)?;
+            Ok((row, evaluation))
         })
         .await?;
-    Ok(HttpResponse::Created().json(respond(&state, &row, language).await?))
+    Ok(HttpResponse::Created().json(response(&row, &evaluation, language)))
 }
 
+/// Where the wizard would continue with these answers.
+fn next_step(draft: &Draft) -> wizard::Step {
+    draft.first_missing_step().unwrap_or(wizard::Step::Review)
+}
+
+/// Saves new answers to a draft; the evaluation they were saved with is returned for the answer.
 fn save(
     conn: &mut crate::db::DbConnection,
     row: &DraftRow,
     draft: &Draft,
     now: chrono::NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<drafts::Evaluation, AppError> {
     let evaluation = drafts::evaluate(conn, draft, now.date())?;
     let waiting = drafts::waiting_until(&evaluation.eligibility, now.date());
-    let step = draft.first_missing_step().unwrap_or(wizard::Step::Review);
-    drafts::save(conn, row, draft, step, waiting, now)?;
-    Ok(())
+    drafts::save(conn, row, draft, next_step(draft), waiting, now)?;
+    Ok(evaluation)
 }
 
 /// One of the consumer's drafts.
@@ -290,18 +297,19 @@ pub async fn replace(
     if !problems.is_empty() {
         return Ok(unprocessable(&problems, language));
     }
-    let row = state
+    let (row, evaluation) = state
         .db
         .run(move |conn| -> Result<_, AppError> {
             let row = drafts::find(conn, id, actor.user_id)?.ok_or(AppError::NotFound)?;
             if row.case_id.is_some() {
                 return Err(AppError::Conflict("this draft has been filed".into()));
             }
-            save(conn, &row, &draft, now)?;
-            drafts::find(conn, id, actor.user_id)?.ok_or(AppError::NotFound)
+            let evaluation = save(conn, &row, &draft, now)?;
+            let row = drafts::find(conn, id, actor.user_id)?.ok_or(AppError::NotFound)?;
+            Ok((row, evaluation))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(respond(&state, &row, language).await?))
+    Ok(HttpResponse::Ok().json(response(&row, &evaluation, language)))
 }
 
 /// Files the draft as a case (idempotent: a second submit answers 200 with the same case).

@@ -88,17 +88,36 @@ impl From<IntakeError> for crate::web::error::AppError {
     }
 }
 
-pub fn create(conn: &mut DbConnection, consumer_id: i64, draft: &Draft, now: NaiveDateTime) -> QueryResult<i64> {
-    diesel::insert_into(intake_drafts::table)
-        .values((
-            intake_drafts::consumer_id.eq(consumer_id),
-            intake_drafts::step.eq(Step::Provider.as_str()),
-            intake_drafts::answers.eq(to_json(draft)),
-            intake_drafts::created_at.eq(now),
-            intake_drafts::updated_at.eq(now),
-        ))
-        .returning(intake_drafts::id)
-        .get_result(conn)
+/// Starts a draft with these answers, at `step`, and schedules the reminder for the end of the
+/// provider's answer period when waiting is what is left (`waiting`). One transaction, one round trip
+/// for the row: the API files a whole draft in two requests, and each statement counts on PostgreSQL.
+pub fn create(
+    conn: &mut DbConnection,
+    consumer_id: i64,
+    draft: &Draft,
+    step: Step,
+    waiting: Option<NaiveDate>,
+    now: NaiveDateTime,
+) -> QueryResult<DraftRow> {
+    crate::db::write_transaction(conn, |conn| {
+        let row = diesel::insert_into(intake_drafts::table)
+            .values((
+                intake_drafts::consumer_id.eq(consumer_id),
+                intake_drafts::step.eq(step.as_str()),
+                intake_drafts::answers.eq(to_json(draft)),
+                intake_drafts::waiting_until.eq(waiting),
+                intake_drafts::created_at.eq(now),
+                intake_drafts::updated_at.eq(now),
+            ))
+            // `as_returning()` does not reach both backends through the multi-backend connection;
+            // the row's fields are the table's columns in order.
+            .returning(intake_drafts::all_columns)
+            .get_result::<DraftRow>(conn)?;
+        if let Some(day) = waiting {
+            schedule_reminder(conn, row.id, day, now)?;
+        }
+        Ok(row)
+    })
 }
 
 fn to_json(draft: &Draft) -> String {
@@ -453,17 +472,16 @@ pub fn file(
     crate::db::write_transaction(conn, |conn| {
         // Touching the row first takes its lock (PostgreSQL) before anything is read; SQLite's
         // BEGIN IMMEDIATE already holds the write lock.
-        let touched = diesel::update(
+        let row = diesel::update(
             intake_drafts::table
                 .filter(intake_drafts::id.eq(draft_id))
                 .filter(intake_drafts::consumer_id.eq(consumer_id)),
         )
         .set(intake_drafts::updated_at.eq(now))
-        .execute(conn)?;
-        if touched != 1 {
-            return Err(IntakeError::NotFound);
-        }
-        let row = find(conn, draft_id, consumer_id)?.ok_or(IntakeError::NotFound)?;
+        .returning(intake_drafts::all_columns)
+        .get_result::<DraftRow>(conn)
+        .optional()?
+        .ok_or(IntakeError::NotFound)?;
         if let Some(case_id) = row.case_id {
             let (reference, fee_cents): (String, i64) = cases::table
                 .find(case_id)
@@ -605,7 +623,8 @@ fn notify_filed(
         .select((users::email, users::display_name, users::language))
         .first(conn)?;
     let language = Language::from_code(&language).unwrap_or_default();
-    let mail = emails.render(
+    let mut mails = Vec::new();
+    mails.push(emails.render(
         "intake_filed",
         language,
         &email,
@@ -617,8 +636,7 @@ fn notify_filed(
             "fee": (fee_cents > 0).then(|| crate::web::templates::format_euros(fee_cents)),
             "link": link,
         }),
-    )?;
-    jobs::enqueue_email(conn, &mail, now)?;
+    )?);
     let secretariat: Vec<(String, String, String)> = users::table
         .filter(users::role.eq(crate::accounts::Role::Secretariat.as_str()))
         .filter(users::deactivated_at.is_null())
@@ -628,7 +646,7 @@ fn notify_filed(
         .load(conn)?;
     for (email, name, language) in secretariat {
         let language = Language::from_code(&language).unwrap_or_default();
-        let mail = emails.render(
+        mails.push(emails.render(
             "intake_new_case",
             language,
             &email,
@@ -639,9 +657,9 @@ fn notify_filed(
                 "provider": provider_name,
                 "link": link,
             }),
-        )?;
-        jobs::enqueue_email(conn, &mail, now)?;
+        )?);
     }
+    jobs::enqueue_emails(conn, &mails, now)?;
     Ok(())
 }
 

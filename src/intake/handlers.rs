@@ -130,7 +130,7 @@ async fn start(
                     "too many open drafts; continue or delete one".into(),
                 ));
             }
-            Ok(drafts::create(conn, actor.user_id, &Draft::default(), now)?)
+            Ok(drafts::create(conn, actor.user_id, &Draft::default(), Step::Provider, None, now)?.id)
         })
         .await?;
     Ok(see_other(&step_href(id, Step::Provider)))

@@ -121,6 +121,36 @@ pub fn enqueue_email(conn: &mut DbConnection, email: &OutgoingEmail, now: NaiveD
     enqueue(conn, SEND_EMAIL, email, now, None, now)
 }
 
+/// Adds one e-mail job per message in one statement (a transaction that notifies several people
+/// makes one round trip for all of them).
+pub fn enqueue_emails(conn: &mut DbConnection, emails: &[OutgoingEmail], now: NaiveDateTime) -> QueryResult<()> {
+    let payloads = emails
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let rows: Vec<_> = payloads
+        .iter()
+        .map(|payload| {
+            (
+                jobs::kind.eq(SEND_EMAIL),
+                jobs::payload.eq(payload),
+                jobs::run_at.eq(now),
+                jobs::created_at.eq(now),
+            )
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    // Multi-row inserts are not part of diesel's common backend.
+    match conn {
+        DbConnection::Postgres(pg) => diesel::insert_into(jobs::table).values(&rows).execute(pg)?,
+        DbConnection::Sqlite(lite) => diesel::insert_into(jobs::table).values(&rows).execute(lite)?,
+    };
+    Ok(())
+}
+
 /// Takes the next due job for `worker_id`, or none. On PostgreSQL `SKIP LOCKED` lets
 /// several nodes claim side by side; SQLite serialises writers itself.
 pub fn claim_next(conn: &mut DbConnection, worker_id: &str, now: NaiveDateTime) -> QueryResult<Option<ClaimedJob>> {

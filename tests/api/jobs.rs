@@ -38,6 +38,32 @@ async fn an_email_job_is_delivered_over_smtp_and_then_removed() {
 }
 
 #[tokio::test]
+async fn emails_enqueued_together_are_each_delivered_once() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let sink = SmtpSink::start(listener);
+    let app = spawn_app_with(smtp_settings(port)).await;
+    let now = Utc::now().naive_utc();
+    app.with_db(move |conn| {
+        jobs::enqueue_emails(conn, &[email("jan@example.nl"), email("secretariaat@example.nl")], now).unwrap();
+        jobs::enqueue_emails(conn, &[], now).unwrap();
+    })
+    .await;
+    assert_eq!(app.with_db(|conn| jobs::queue_depth(conn).unwrap()).await, 2);
+
+    let context = app.worker_context();
+    while worker::run_one(&context, "test-worker").await.unwrap() {}
+    let mut recipients: Vec<String> = sink
+        .received()
+        .iter()
+        .filter_map(|m| m.lines().find(|l| l.starts_with("To: ")).map(str::to_owned))
+        .collect();
+    recipients.sort();
+    assert_eq!(recipients, ["To: jan@example.nl", "To: secretariaat@example.nl"]);
+    assert_eq!(app.with_db(|conn| jobs::queue_depth(conn).unwrap()).await, 0);
+}
+
+#[tokio::test]
 async fn email_waits_while_smtp_is_down_and_goes_out_once_when_it_is_back() {
     let port = free_port();
     let app = spawn_app_with(smtp_settings(port)).await;
