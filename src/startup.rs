@@ -38,6 +38,8 @@ pub struct AppState {
     pub figures: Arc<crate::statistics::cache::FiguresCache>,
     /// Scheme rules by version (`cases::transition::RulesCache`).
     pub rules: Arc<crate::cases::transition::RulesCache>,
+    /// The schemes' codes and names (`registry::scheme_list`).
+    pub schemes: Arc<crate::registry::scheme_list::SchemeListCache>,
 }
 
 impl AppState {
@@ -166,6 +168,7 @@ impl Application {
             metrics: metrics.clone(),
             figures: Default::default(),
             rules: Default::default(),
+            schemes: Default::default(),
         });
 
         let prometheus = PrometheusMetricsBuilder::new("portal")

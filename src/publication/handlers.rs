@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use super::search::{self, CATEGORIES, MAX_PAGE, OUTCOMES, RANKED_MATCHES, RawSearch};
 use super::{PublishedRuling, RegisterItem};
 use crate::accounts::identity::CurrentUser;
-use crate::db::schema::schemes;
 use crate::policy::{self, Actor};
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -29,14 +28,6 @@ pub fn routes(config: &mut web::ServiceConfig) {
 
 fn date_text(at: Option<chrono::NaiveDateTime>) -> String {
     at.map(|d| d.format("%d-%m-%Y").to_string()).unwrap_or_default()
-}
-
-fn scheme_options(conn: &mut crate::db::DbConnection) -> diesel::QueryResult<Vec<(String, String)>> {
-    use diesel::prelude::*;
-    schemes::table
-        .order(schemes::code)
-        .select((schemes::code, schemes::name))
-        .load(conn)
 }
 
 /// The link to another page of the same search.
@@ -64,10 +55,14 @@ async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppRe
     let raw = query.into_inner();
     let search = search::parse(&raw);
     let for_query = search.clone();
+    let scheme_list = page.data().schemes.clone();
+    let now = chrono::Utc::now().naive_utc();
     let (found, schemes) = page
         .data()
         .db
-        .run(move |conn| -> AppResult<_> { Ok((super::search_register(conn, &for_query)?, scheme_options(conn)?)) })
+        .run(move |conn| -> AppResult<_> {
+            Ok((super::search_register(conn, &for_query)?, scheme_list.all(conn, now)?))
+        })
         .await?;
     let items: Vec<Value> = found.items.iter().map(item_view).collect();
     let select = |list: &[&str], chosen: &Option<String>| -> Vec<Value> {
@@ -86,7 +81,7 @@ async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppRe
             "next": (found.more && search.page < MAX_PAGE).then(|| page_link(&raw, search.page + 1)),
             "ranking_limited": found.ranking_limited,
             "ranked_matches": RANKED_MATCHES,
-            "schemes": schemes.iter().map(|(code, name)| json!({ "code": code, "name": name, "selected": search.scheme.as_deref() == Some(code.as_str()) })).collect::<Vec<_>>(),
+            "schemes": schemes.iter().map(|s| json!({ "code": s.code, "name": s.name, "selected": search.scheme.as_deref() == Some(s.code.as_str()) })).collect::<Vec<_>>(),
             "categories": select(&CATEGORIES, &search.category),
             "outcomes": select(&OUTCOMES, &search.outcome),
             "sort_date": search.sort == search::Sort::Date,

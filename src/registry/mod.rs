@@ -13,6 +13,7 @@ pub mod membership;
 pub mod period;
 pub mod queries;
 pub mod rules;
+pub mod scheme_list;
 pub mod search;
 
 use chrono::{NaiveDate, NaiveDateTime};

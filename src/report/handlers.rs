@@ -5,14 +5,13 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use chrono::{Datelike, NaiveDate, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{AdrReport, ReportTally, to_csv};
 use crate::accounts::identity::CurrentUser;
-use crate::db::schema::schemes;
 use crate::policy::{self, Actor};
+use crate::registry::scheme_list::SchemeName;
 use crate::statistics::queries::{self, Filter, HISTORY_CHUNK};
 use crate::statistics::svg::{Bar, bar_chart};
 use crate::statistics::{Share, tenths_text};
@@ -56,15 +55,19 @@ async fn load(
     let (from, until) = period(query, Utc::now().date_naive())
         .ok_or_else(|| AppError::BadRequest("year, or from and until (YYYY-MM-DD), must be a period".into()))?;
     let code = query.scheme.trim().to_ascii_uppercase();
+    let scheme_list = page.data().schemes.clone();
+    let now = Utc::now().naive_utc();
     page.data()
         .db
         .run(move |conn| -> AppResult<_> {
-            let all: Vec<(i64, String, String)> = schemes::table
-                .order(schemes::code)
-                .select((schemes::id, schemes::code, schemes::name))
-                .load(conn)?;
-            let list = all.iter().map(|(_, c, n)| (c.clone(), n.clone())).collect();
-            let Some((scheme_id, code, name)) = all.into_iter().find(|(_, c, _)| *c == code) else {
+            let (all, found) = scheme_list.with_code(conn, &code, now)?;
+            let list = all.iter().map(|s| (s.code.clone(), s.name.clone())).collect();
+            let Some(SchemeName {
+                id: scheme_id,
+                code,
+                name,
+            }) = found
+            else {
                 return Ok((list, None));
             };
             let mut tally = ReportTally::new(from, until);

@@ -17,8 +17,9 @@ use super::svg::{Bar, bar_chart};
 use super::{Figures, Tally, tenths_text};
 use crate::accounts::Role;
 use crate::db::DbConnection;
-use crate::db::schema::{cases, providers, schemes};
+use crate::db::schema::{cases, providers};
 use crate::policy::Actor;
+use crate::registry::scheme_list::SchemeName;
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::PageContext;
 
@@ -288,15 +289,13 @@ async fn scheme_page(page: PageContext, query: web::Query<SchemeQuery>) -> AppRe
     let code = query.into_inner().scheme.trim().to_ascii_uppercase();
     let now = Utc::now().naive_utc();
     let figures_cache = page.data().figures.clone();
+    let scheme_list = page.data().schemes.clone();
     let (all_schemes, chosen) = page
         .data()
         .db
         .run(move |conn| -> AppResult<_> {
-            let all: Vec<(i64, String, String)> = schemes::table
-                .order(schemes::code)
-                .select((schemes::id, schemes::code, schemes::name))
-                .load(conn)?;
-            let Some((scheme_id, _, _)) = all.iter().find(|(_, c, _)| *c == code).cloned() else {
+            let (all, found) = scheme_list.with_code(conn, &code, now)?;
+            let Some(SchemeName { id: scheme_id, .. }) = found else {
                 return Ok((all, None));
             };
             let scheme = figures_cache.scheme(scheme_id, now, || scheme_figures(conn, scheme_id, now))?;
@@ -313,7 +312,7 @@ async fn scheme_page(page: PageContext, query: web::Query<SchemeQuery>) -> AppRe
         .await?;
     let schemes_view: Vec<Value> = all_schemes
         .iter()
-        .map(|(_, c, n)| json!({ "code": c, "name": n, "selected": chosen.as_ref().is_some_and(|(code, _, _)| code == c) }))
+        .map(|s| json!({ "code": s.code, "name": s.name, "selected": chosen.as_ref().is_some_and(|(code, _, _)| *code == s.code) }))
         .collect();
     let Some((code, rows, total)) = chosen else {
         return page.render(

@@ -1180,3 +1180,54 @@ async fn the_search_uses_its_index_and_stays_fast_with_100000_providers() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_scheme_added_while_the_list_is_kept_is_found_by_its_code_at_once() {
+    let app = spawn_app().await;
+    seed_schemes(&app).await;
+    let page = |path: &'static str| {
+        let app = &app;
+        async move {
+            let response = app.get(path).await;
+            assert_eq!(response.status(), 200, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+    // The register's filter and the statistics page list the schemes (and keep the list).
+    assert!(
+        page("/uitspraken")
+            .await
+            .contains(">De Geschillencommissie ICT</option>")
+    );
+    assert!(!page("/statistieken").await.contains("Energie"));
+
+    app.with_db(|conn| {
+        let now = Utc::now().naive_utc();
+        registry::create_scheme(
+            conn,
+            NewScheme {
+                code: "NRG",
+                name: "De Geschillencommissie Energie",
+                languages: "nl",
+                reference_prefix: "NRG",
+            },
+            &SchemeRules::commission_defaults(),
+            d(2000, 1, 1),
+            now,
+        )
+        .unwrap();
+    })
+    .await;
+
+    // Asked for by its code, the new scheme is found although the kept list is older than it,
+    // and from then on the lists show it.
+    let chosen = page("/statistieken?scheme=NRG").await;
+    assert!(chosen.contains(r#"<option value="NRG" selected>De Geschillencommissie Energie</option>"#));
+    assert!(
+        page("/uitspraken")
+            .await
+            .contains(">De Geschillencommissie Energie</option>")
+    );
+    // A code that no scheme has is still no scheme.
+    assert!(!page("/statistieken?scheme=XYZ").await.contains(" selected>"));
+}
