@@ -3,6 +3,7 @@
 //! which a test checks key by key.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use fluent_templates::fluent_bundle::FluentValue;
@@ -41,6 +42,10 @@ impl Language {
     }
 
     pub fn from_code(code: &str) -> Option<Self> {
+        // The codes as the portal writes them (templates' `lang`, accounts), without allocating.
+        if let Some(exact) = Self::ALL.into_iter().find(|l| l.code() == code) {
+            return Some(exact);
+        }
         let primary = code.trim().split(['-', '_']).next()?.to_ascii_lowercase();
         Self::ALL.into_iter().find(|l| l.code() == primary)
     }
@@ -112,6 +117,22 @@ pub fn try_translate(
         })
 }
 
+thread_local! {
+    /// Messages without arguments as the `t` helper wrote them before, per language (indexed as
+    /// [`Language::ALL`]): such a message always reads the same, and a page looks up 150–200 of them,
+    /// each a bundle look-up and a pattern to format (~12% of the membership page in profiles). Per
+    /// thread, so a look-up takes no lock; the catalogue is compiled in and small.
+    static PLAIN_MESSAGES: RefCell<[HashMap<Box<str>, Box<str>>; 3]> = RefCell::default();
+}
+
+fn language_index(language: Language) -> usize {
+    match language {
+        Language::Nl => 0,
+        Language::En => 1,
+        Language::Pl => 2,
+    }
+}
+
 /// Handlebars helper `{{t "key" name=value}}`; the key may also be a variable or a
 /// sub-expression (`{{t (concat "state-" state)}}`). The language comes from the
 /// template data's `lang`. In strict builds (tests, debug) an unknown key is an error,
@@ -143,6 +164,15 @@ impl handlebars::HelperDef for TranslateHelper {
             .and_then(|l| l.as_str())
             .and_then(Language::from_code)
             .unwrap_or_default();
+        let plain = h.hash().is_empty();
+        if plain {
+            let written = PLAIN_MESSAGES
+                .with_borrow(|messages| messages[language_index(language)].get(key).map(|text| out.write(text)));
+            if let Some(written) = written {
+                written?;
+                return Ok(());
+            }
+        }
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = h
             .hash()
             .iter()
@@ -166,6 +196,11 @@ impl handlebars::HelperDef for TranslateHelper {
             None => key.to_owned(),
         };
         out.write(&text)?;
+        if plain {
+            PLAIN_MESSAGES.with_borrow_mut(|messages| {
+                messages[language_index(language)].insert(key.into(), text.into_boxed_str())
+            });
+        }
         Ok(())
     }
 }
@@ -234,5 +269,36 @@ mod tests {
         let mut args = HashMap::new();
         args.insert(Cow::Borrowed("name"), FluentValue::from("Jan"));
         assert_eq!(translate_with(Language::En, "greeting", &args), "Hello, Jan");
+    }
+
+    fn helper_renders(template: &str, data: serde_json::Value) -> Result<String, handlebars::RenderError> {
+        let mut registry = Handlebars::new();
+        registry.register_helper("t", Box::new(TranslateHelper { strict: true }));
+        registry.render_template(template, &data)
+    }
+
+    #[test]
+    fn the_helper_writes_the_same_plain_messages_from_its_memory_and_formats_arguments_each_time() {
+        for language in Language::ALL {
+            let expected = translate(language, "nav-dashboard");
+            for _ in 0..2 {
+                let text = helper_renders(
+                    r#"{{t "nav-dashboard"}}"#,
+                    serde_json::json!({ "lang": language.code() }),
+                );
+                assert_eq!(text.unwrap(), expected, "{language:?}");
+            }
+        }
+        for name in ["Jan", "Piet"] {
+            let text = helper_renders(
+                r#"{{t "greeting" name=n}}"#,
+                serde_json::json!({ "lang": "en", "n": name }),
+            );
+            assert_eq!(text.unwrap(), format!("Hello, {name}"));
+        }
+        // A key that is missing stays an error however often it is asked for.
+        for _ in 0..2 {
+            assert!(helper_renders(r#"{{t "no-such-key"}}"#, serde_json::json!({ "lang": "nl" })).is_err());
+        }
     }
 }
