@@ -12,7 +12,7 @@ use crate::cases::lifecycle::CaseState;
 use crate::db::schema::{
     case_events, case_reference_counters, cases, messages, providers, published_rulings, rulings, users,
 };
-use crate::db::{Database, DbConnection, StorageError};
+use crate::db::{Database, DbConnection, StorageError, on_backend};
 use crate::registry::{self, NewMembership, NewProvider, NewScheme, rules::SchemeRules};
 
 /// The password of every generated account.
@@ -49,17 +49,6 @@ pub enum BenchError {
     Query(#[from] diesel::result::Error),
     #[error("the database is not empty; bench-data needs a fresh one")]
     NotEmpty,
-}
-
-/// Runs the same diesel statement on whichever backend the connection is (multi-row inserts are
-/// built per backend).
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            DbConnection::Sqlite($c) => $body,
-            DbConnection::Postgres($c) => $body,
-        }
-    };
 }
 
 /// The big providers (a few telecom companies) get a fifth of all cases; the rest are spread evenly.

@@ -18,6 +18,7 @@ use super::thread;
 use super::transition::{self, By, Change, Request};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
+use crate::db::on_backend;
 use crate::db::schema::{case_events, users};
 use crate::documents as docs;
 use crate::policy::{self, Actor, Relation, Visibility};
@@ -95,7 +96,7 @@ async fn case_page(
             policy::ensure(policy::can_view_case(&actor, &parties))?;
             let relation = policy::relation(&actor, &parties);
             let rules = rules_cache.rules_of(conn, &case)?;
-            let events: Vec<TimelineRow> = case_events::table
+            let events: Vec<TimelineRow> = on_backend!(conn, |c| case_events::table
                 .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
                 .filter(case_events::case_id.eq(case_id))
                 .order(case_events::id)
@@ -107,7 +108,7 @@ async fn case_page(
                     case_events::detail,
                     users::display_name.nullable(),
                 ))
-                .load(conn)?;
+                .load(c))?;
             let messages = thread::visible_messages(conn, case_id, &actor, &parties)?;
             let files = service::visible_documents(conn, case_id, &actor, &parties)?;
             let staffing = super::assignments::section(conn, &case, &actor, relation)?;

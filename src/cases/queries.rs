@@ -4,8 +4,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::DbConnection;
 use crate::db::schema::{case_assignments, case_events, cases, providers, schemes, users};
+use crate::db::{DbConnection, on_backend};
 use crate::policy::{Actor, CaseParties};
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -69,11 +69,11 @@ pub fn find_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<Ca
 }
 
 pub fn mediator_ids(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<i64>> {
-    case_assignments::table
+    on_backend!(conn, |c| case_assignments::table
         .filter(case_assignments::case_id.eq(case_id))
         .filter(assignment_is_active())
         .select(case_assignments::user_id)
-        .load(conn)
+        .load(c))
 }
 
 /// The case and who its parties are (for the policy), in two indexed lookups.
@@ -102,7 +102,7 @@ pub fn case_with_parties_and_head(
     conn: &mut DbConnection,
     case_id: i64,
 ) -> QueryResult<Option<(CaseRow, CaseParties, CaseHead)>> {
-    let Some((case, provider, consumer)) = cases::table
+    let head = on_backend!(conn, |c| cases::table
         .inner_join(providers::table.on(providers::id.eq(cases::provider_id)))
         .inner_join(users::table.on(users::id.eq(cases::consumer_id)))
         .filter(cases::id.eq(case_id))
@@ -111,9 +111,9 @@ pub fn case_with_parties_and_head(
             (providers::legal_name, providers::kvk_number),
             (users::display_name, users::email),
         ))
-        .first::<(CaseRow, (String, String), (String, String))>(conn)
-        .optional()?
-    else {
+        .first::<(CaseRow, (String, String), (String, String))>(c)
+        .optional())?;
+    let Some((case, provider, consumer)) = head else {
         return Ok(None);
     };
     let parties = CaseParties {

@@ -13,8 +13,8 @@ use super::lifecycle::{Action, CaseState};
 use super::queries::{self, CaseRow};
 use super::thread::{self, NewMessage};
 use super::transition::{self, Applied, By, Change, Request};
-use crate::db::DbConnection;
 use crate::db::schema::{documents, users};
+use crate::db::{DbConnection, on_backend};
 use crate::documents::{self as docs, StoreError};
 use crate::policy::{self, Actor, CaseParties, CaseResource, Relation, Visibility};
 use crate::startup::AppState;
@@ -322,7 +322,8 @@ pub fn visible_documents(
     actor: &Actor,
     parties: &CaseParties,
 ) -> QueryResult<Vec<DocumentListing>> {
-    let all: Vec<DocumentListing> = documents::table
+    // Read on every view of the case page: on the backend's own connection (`db::on_backend`).
+    let all: Vec<DocumentListing> = on_backend!(conn, |c| documents::table
         .inner_join(users::table.on(users::id.eq(documents::uploaded_by)))
         .filter(documents::case_id.eq(case_id))
         .order(documents::id)
@@ -337,7 +338,7 @@ pub fn visible_documents(
             documents::created_at,
             users::display_name,
         ))
-        .load(conn)?;
+        .load(c))?;
     Ok(all
         .into_iter()
         .filter(|d| {

@@ -9,8 +9,8 @@ use serde_json::json;
 
 use super::queries::{CaseRow, Follower};
 use crate::accounts::Role;
-use crate::db::DbConnection;
 use crate::db::schema::{messages, users};
+use crate::db::{DbConnection, on_backend};
 use crate::i18n::Language;
 use crate::jobs;
 use crate::mail::templates::EmailTemplates;
@@ -54,7 +54,8 @@ pub fn visible_messages(
     actor: &Actor,
     parties: &CaseParties,
 ) -> QueryResult<Vec<MessageView>> {
-    let rows: Vec<MessageView> = messages::table
+    // Read on every view of the case page: on the backend's own connection (`db::on_backend`).
+    let rows: Vec<MessageView> = on_backend!(conn, |c| messages::table
         .inner_join(users::table.on(users::id.eq(messages::author_id)))
         .filter(messages::case_id.eq(case_id))
         .order(messages::id)
@@ -69,7 +70,7 @@ pub fn visible_messages(
             users::display_name,
             users::role,
         ))
-        .load(conn)?;
+        .load(c))?;
     let secretariat = policy::relation(actor, parties) == Relation::Secretariat;
     Ok(rows
         .into_iter()

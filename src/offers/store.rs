@@ -13,8 +13,8 @@ use super::{Maker, OfferStatus, OfferTerms, join_actions, needs_compliance, spli
 use crate::cases::lifecycle::{self, Action, CaseState, Role as ProcedureRole};
 use crate::cases::queries::{self, CaseRow};
 use crate::cases::transition::{self, By, Change, Request, TransitionFailure};
-use crate::db::DbConnection;
 use crate::db::schema::{cases, offers, users};
+use crate::db::{DbConnection, on_backend};
 use crate::mail::templates::EmailTemplates;
 use crate::notices::{self, Audience, Notice};
 use crate::policy::{self, Actor, CaseParties, Relation};
@@ -146,12 +146,13 @@ pub fn negotiable_under(rules: &SchemeRules, case: &CaseRow) -> bool {
 
 /// All offers of a case, newest first.
 pub fn history(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<(OfferRow, String)>> {
-    offers::table
+    // Read on every view of the case page: on the backend's own connection (`db::on_backend`).
+    on_backend!(conn, |c| offers::table
         .inner_join(users::table.on(users::id.eq(offers::made_by)))
         .filter(offers::case_id.eq(case_id))
         .order(offers::id.desc())
         .select((OfferRow::as_select(), users::display_name))
-        .load(conn)
+        .load(c))
 }
 
 pub fn find(conn: &mut DbConnection, case_id: i64, offer_id: i64) -> QueryResult<Option<OfferRow>> {
