@@ -3,6 +3,7 @@
 //! differ per backend. Diesel is synchronous: callers reach the pool through
 //! [`Database::run`], which moves the work onto tokio's blocking threads.
 
+mod register_rank;
 pub mod schema;
 mod sqlite_tuning;
 

@@ -1,4 +1,5 @@
-//! One setting diesel cannot make: SQLite's query-planner stability guarantee (QPSG).
+//! What diesel cannot do to a SQLite connection: set the query-planner stability guarantee (QPSG),
+//! and give FTS5 the register's ranking function (`register_rank`).
 //!
 //! SQLite re-prepares a statement before running it whenever a value bound to it could change
 //! its plan. Since SQLite 3.47 that includes the value of `LIMIT ?`, and diesel binds every
@@ -36,6 +37,10 @@ unsafe extern "C" fn on_open(
         )
     };
     LAST_CONNECTION_STABLE.store(rc == ffi::SQLITE_OK && now_on == 1, Ordering::Relaxed);
+    // SAFETY: as above, a valid handle of the connection being opened.
+    if !unsafe { super::register_rank::register(db) } {
+        return ffi::SQLITE_ERROR;
+    }
     ffi::SQLITE_OK
 }
 

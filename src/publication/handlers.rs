@@ -81,6 +81,7 @@ async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppRe
             "next": (found.more && search.page < MAX_PAGE).then(|| page_link(&raw, search.page + 1)),
             "ranking_limited": found.ranking_limited,
             "ranked_matches": RANKED_MATCHES,
+            "words_limited": found.words_limited,
             "schemes": schemes.iter().map(|s| json!({ "code": s.code, "name": s.name, "selected": search.scheme.as_deref() == Some(s.code.as_str()) })).collect::<Vec<_>>(),
             "categories": select(&CATEGORIES, &search.category),
             "outcomes": select(&OUTCOMES, &search.outcome),
@@ -134,6 +135,11 @@ pub struct RulingPage {
     /// best matches among those come first. Add words or filters to reach older rulings. Always
     /// false when sorted by date (newest first needs no bound) or without words.
     pub ranking_limited: bool,
+    /// A word searched is also the start of more longer words of the register than were searched
+    /// (a search looks for at most 24 whole words, shared among the words typed): the ones in the
+    /// most rulings were. Type more of the word to find the others. Always false on PostgreSQL,
+    /// which searches word stems.
+    pub words_limited: bool,
     pub rulings: Vec<RegisterItem>,
 }
 
@@ -175,6 +181,7 @@ pub async fn register_api(state: web::Data<AppState>, query: web::Query<RawSearc
         page,
         more: found.more,
         ranking_limited: found.ranking_limited,
+        words_limited: found.words_limited,
         rulings: found.items,
     }))
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use self::anonymise::KnownPersonalData;
-use self::search::{PAGE_SIZE, Search, Sort};
+use self::search::{IndexWord, PAGE_SIZE, Search, Sort, WholeWords};
 use crate::accounts::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{case_events, cases, messages, published_rulings, rulings, schemes, users};
@@ -379,6 +379,9 @@ pub struct RegisterPage {
     /// The words match more rulings than are ranked: the best matches are those among the newest
     /// [`search::RANKED_MATCHES`].
     pub ranking_limited: bool,
+    /// A word typed starts more words of the register than are searched for it
+    /// ([`search::WORDS_PER_SEARCH`], SQLite only): its rarest continuations were left out.
+    pub words_limited: bool,
 }
 
 #[derive(QueryableByName)]
@@ -436,7 +439,10 @@ pub fn search_register_ranking_at_most(
         sql
     };
     // On SQLite the filters are words of the full-text index (`facets`), the scheme by its id, so the
-    // walk does not read the table at all: a lookup per match cost more than bm25.
+    // walk does not read the table at all: a lookup per match cost more than bm25. Each typed word
+    // becomes the whole words of the index it starts (see `whole_words`).
+    let mut words_limited = false;
+    let mut phrase_rulings = None;
     let fts_match = if postgres || !search.has_words() {
         String::new()
     } else {
@@ -452,7 +458,14 @@ pub fn search_register_ranking_at_most(
                 None => return Ok(RegisterPage::default()),
             },
         };
-        search.fts5_match(scheme_id).unwrap_or_default()
+        let whole_words = search
+            .words
+            .iter()
+            .map(|word| whole_words(conn, word, search.words_per_typed_word()))
+            .collect::<QueryResult<Vec<_>>>()?;
+        words_limited = whole_words.iter().any(|found| found.cut);
+        phrase_rulings = search::phrase_rulings(&whole_words);
+        search.fts5_match(scheme_id, &whole_words).unwrap_or_default()
     };
     let page = |binds: &mut Binds| {
         let limit = binds.add(Bind::Big(PAGE_SIZE + 1));
@@ -519,17 +532,26 @@ pub fn search_register_ranking_at_most(
             )
         }
         (true, Sort::Relevance, false) => {
+            // bm25, with each word's rulings counted by the register (`register_rank`) rather than by
+            // FTS5's `bm25` walking every ruling that has the word: the same scores.
+            let relevance = match phrase_rulings {
+                Some(counts) => format!(
+                    "register_rank(published_rulings_fts, {})",
+                    binds.add(Bind::Text(counts))
+                ),
+                None => "bm25(published_rulings_fts, 4.0, 1.0, 0.0)".to_owned(),
+            };
             let q = binds.add(Bind::Text(fts_match));
             let walked = binds.add(Bind::Big(ranked + 1));
             let kept = binds.add(Bind::Big(ranked));
             let page = page(&mut binds);
-            // bm25 can only be computed in the statement that matches, so it is computed for the
+            // The rank can only be computed in the statement that matches, so it is computed for the
             // walked matches: one more than kept.
             (
                 format!(
                     "SELECT id, newness, relevance, matches FROM (\
                        SELECT id, newness, relevance, count(*) OVER () AS matches FROM (\
-                         SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, bm25(published_rulings_fts, 4.0, 1.0, 0.0) AS relevance \
+                         SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, {relevance} AS relevance \
                          FROM published_rulings_fts f WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC LIMIT {walked}\
                        ) w ORDER BY newness DESC LIMIT {kept}\
                      ) c ORDER BY relevance, newness DESC {page}"
@@ -580,7 +602,46 @@ pub fn search_register_ranking_at_most(
         items,
         more,
         ranking_limited,
+        words_limited,
     })
+}
+
+#[derive(QueryableByName)]
+struct IndexWordRow {
+    #[diesel(sql_type = Text)]
+    word: String,
+    #[diesel(sql_type = BigInt)]
+    rulings: i64,
+}
+
+/// The words of the register's full-text index (SQLite) that start with `typed`: the word itself if
+/// the index has it, then the most frequent, at most `limit`. The look-up reads the words of the
+/// prefix's range in `published_rulings_words` (migration 000011), however many rulings have them;
+/// FTS5's prefix query and its `fts5vocab` table both read every ruling that has one.
+pub fn whole_words(conn: &mut DbConnection, typed: &str, limit: usize) -> QueryResult<WholeWords> {
+    let DbConnection::Sqlite(lite) = conn else {
+        return Ok(WholeWords::default());
+    };
+    let prefix = search::as_indexed(typed);
+    // Every word with the prefix sorts between the prefix and the prefix followed by the last
+    // character Unicode has.
+    let mut words: Vec<IndexWord> = diesel::sql_query(
+        "SELECT word, rulings FROM published_rulings_words WHERE word >= ?1 AND word < ?2 \
+         ORDER BY word = ?1 DESC, rulings DESC, word LIMIT ?3",
+    )
+    .bind::<Text, _>(&prefix)
+    .bind::<Text, _>(format!("{prefix}{}", char::MAX))
+    .bind::<BigInt, _>(limit as i64 + 1)
+    .load::<IndexWordRow>(lite)?
+    .into_iter()
+    .map(|row| IndexWord {
+        word: row.word,
+        rulings: row.rulings,
+    })
+    .collect();
+    let cut = words.len() > limit;
+    words.truncate(limit);
+    Ok(WholeWords { words, cut })
 }
 
 /// A published ruling with its scheme's code and name and its provider's name.

@@ -91,16 +91,39 @@ impl Search {
         !self.words.is_empty()
     }
 
+    /// How many whole words of the index each typed word may stand for: an equal share of
+    /// [`WORDS_PER_SEARCH`], at least one.
+    pub fn words_per_typed_word(&self) -> usize {
+        (WORDS_PER_SEARCH / self.words.len().max(1)).max(1)
+    }
+
     /// The FTS5 `MATCH` expression: every word must occur in the summary or the text, as a word or
     /// the start of one (FTS5 has no Dutch stemmer; a prefix finds "betaling" for "betaal"), and every
     /// filter as a word of the index's `facets` column (migration 000010 writes them), so that FTS5
     /// applies the filters while it walks. Words are quoted, so FTS5 operators typed by a visitor are
     /// plain text. The scheme is filtered by its id (`scheme_id`), which the caller looks up by code.
-    pub fn fts5_match(&self, scheme_id: Option<i64>) -> Option<String> {
+    ///
+    /// `whole_words` holds, for each of [`Search::words`], the words of the index it stands for
+    /// ([`WholeWords`]): they are searched as `("internet" OR "internetaansluiting")`, which FTS5
+    /// walks lazily, where a prefix query first merges the lists of all the words it stands for. A
+    /// word without them is searched as a prefix, as FTS5 reads it.
+    pub fn fts5_match(&self, scheme_id: Option<i64>, whole_words: &[WholeWords]) -> Option<String> {
         if self.words.is_empty() {
             return None;
         }
-        let words: Vec<String> = self.words.iter().map(|w| format!("\"{w}\"*")).collect();
+        let quoted = |word: &str| format!("\"{}\"", word.replace('"', "\"\""));
+        let words: Vec<String> = self
+            .words
+            .iter()
+            .enumerate()
+            .map(|(i, typed)| match whole_words.get(i) {
+                Some(found) if !found.words.is_empty() => {
+                    let words: Vec<String> = found.words.iter().map(|w| quoted(&w.word)).collect();
+                    format!("({})", words.join(" OR "))
+                }
+                _ => format!("{}*", quoted(typed)),
+            })
+            .collect();
         let mut facets = Vec::new();
         if let Some(id) = scheme_id {
             facets.push(format!("scheme{id}"));
@@ -118,13 +141,62 @@ impl Search {
         if let Some(provider) = self.provider_id {
             facets.push(format!("provider{provider}"));
         }
-        let words = format!("{{summary body}} : ({})", words.join(" "));
+        // FTS5 reads a space as AND only between phrases, not between parenthesised groups.
+        let words = format!("{{summary body}} : ({})", words.join(" AND "));
         Some(if facets.is_empty() {
             words
         } else {
             format!("{words} AND facets : ({})", facets.join(" "))
         })
     }
+}
+
+/// A search looks for at most this many whole words of the register's index, shared among the
+/// words typed (24 for one word, 12 each for two, ...; [`Search::words_per_typed_word`]): for each
+/// typed word the word itself if the index has it, then its most frequent continuations. FTS5 seeks
+/// each word searched in every segment of the index and compares their cursors at every match it
+/// hands out (75–130 µs a word at 1,000,000 cases, docs/PERFORMANCE.md item 10), so the bound keeps a
+/// short prefix ("ver") from costing more than the prefix query it replaces. What is left out are
+/// the rarest continuations, which lose the fewest rulings, and the page says so.
+pub const WORDS_PER_SEARCH: usize = 24;
+
+/// The words of the register's index that a typed word stands for (SQLite).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WholeWords {
+    /// The typed word itself if the index has it, then the others from most to least frequent.
+    pub words: Vec<IndexWord>,
+    /// The index has more words that start with the typed one than were kept.
+    pub cut: bool,
+}
+
+/// A word of the register's index and the number of published rulings that have it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IndexWord {
+    pub word: String,
+    pub rulings: i64,
+}
+
+/// For the ranking (`register_rank`, SQLite): the number of rulings that have each phrase of
+/// [`Search::fts5_match`]'s expression, in its order, comma-separated; the filters' phrases come last
+/// and weigh nothing, so they are left out. `None` when a word is searched as a prefix (none of its
+/// whole words is known), whose rulings only FTS5's `bm25` can count.
+pub fn phrase_rulings(whole_words: &[WholeWords]) -> Option<String> {
+    if whole_words.iter().any(|found| found.words.is_empty()) {
+        return None;
+    }
+    let counts: Vec<String> = whole_words
+        .iter()
+        .flat_map(|found| found.words.iter().map(|w| w.rulings.to_string()))
+        .collect();
+    Some(counts.join(","))
+}
+
+/// A typed word as the index's tokenizer writes its words (`unicode61 remove_diacritics 2`): lower
+/// case, without diacritics ("Zoë" → "zoe", "Łódź" → "łodz"), to look it up among them.
+pub fn as_indexed(word: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    use unicode_normalization::char::is_combining_mark;
+    word.to_lowercase().nfd().filter(|c| !is_combining_mark(*c)).collect()
 }
 
 pub fn parse(raw: &RawSearch) -> Search {
@@ -170,9 +242,10 @@ mod tests {
             ..RawSearch::default()
         });
         assert_eq!(search.words, ["storing", "or", "near", "glasvezel", "kosten"]);
+        assert_eq!(search.words_per_typed_word(), 4);
         assert_eq!(
-            search.fts5_match(None).unwrap(),
-            "{summary body} : (\"storing\"* \"or\"* \"near\"* \"glasvezel\"* \"kosten\"*)"
+            search.fts5_match(None, &[]).unwrap(),
+            "{summary body} : (\"storing\"* AND \"or\"* AND \"near\"* AND \"glasvezel\"* AND \"kosten\"*)"
         );
     }
 
@@ -188,7 +261,7 @@ mod tests {
             ..RawSearch::default()
         });
         assert_eq!(
-            search.fts5_match(Some(3)).unwrap(),
+            search.fts5_match(Some(3), &[]).unwrap(),
             "{summary body} : (\"storing\"*) AND facets : (scheme3 categoryoutagespeed year2026 outcomepartlyupheld provider12)"
         );
     }
@@ -196,7 +269,7 @@ mod tests {
     #[test]
     fn an_empty_query_has_no_match_expression_and_sorts_by_date() {
         let search = parse(&RawSearch::default());
-        assert!(search.fts5_match(None).is_none());
+        assert!(search.fts5_match(None, &[]).is_none());
         assert_eq!(search.page, 1);
     }
 
@@ -229,5 +302,48 @@ mod tests {
             ..RawSearch::default()
         });
         assert_eq!(search.words, ["zoëtel", "café"]);
+    }
+
+    #[test]
+    fn each_word_is_searched_as_the_whole_words_it_stands_for() {
+        let search = parse(&RawSearch {
+            q: "internet storing zoë".into(),
+            year: "2026".into(),
+            ..RawSearch::default()
+        });
+        let found = |words: &[(&str, i64)]| WholeWords {
+            words: words
+                .iter()
+                .map(|(word, rulings)| IndexWord {
+                    word: word.to_string(),
+                    rulings: *rulings,
+                })
+                .collect(),
+            cut: false,
+        };
+        let internet = found(&[("internet", 40), ("internetaansluiting", 3)]);
+        let storing = found(&[("storing", 12)]);
+        assert_eq!(
+            search
+                .fts5_match(None, &[internet.clone(), storing.clone(), found(&[])])
+                .unwrap(),
+            "{summary body} : ((\"internet\" OR \"internetaansluiting\") AND (\"storing\") AND \"zoë\"*) AND facets : (year2026)"
+        );
+        // The ranking is told how many rulings have each phrase, in the expression's order; not
+        // when a word is searched as a prefix.
+        assert_eq!(
+            phrase_rulings(&[internet.clone(), storing.clone()]).as_deref(),
+            Some("40,3,12")
+        );
+        assert_eq!(phrase_rulings(&[internet, storing, found(&[])]), None);
+    }
+
+    #[test]
+    fn a_typed_word_is_looked_up_as_the_tokenizer_writes_it() {
+        assert_eq!(as_indexed("Zoëtel"), "zoetel");
+        assert_eq!(as_indexed("CAFÉ"), "cafe");
+        assert_eq!(as_indexed("Łódź"), "łodz");
+        assert_eq!(as_indexed("zażółć"), "zazołc");
+        assert_eq!(as_indexed("straße"), "straße");
     }
 }

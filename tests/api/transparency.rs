@@ -399,8 +399,8 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
             plan(
                 conn,
                 false,
-                "SELECT f.rowid & 1073741823, bm25(published_rulings_fts, 4.0, 1.0, 0.0) FROM published_rulings_fts f \
-                 WHERE published_rulings_fts MATCH '{summary body} : (\"telefoonlijn\"*) AND facets : (outcomeupheld)' ORDER BY f.rowid DESC LIMIT 2001",
+                "SELECT f.rowid & 1073741823, register_rank(published_rulings_fts, '100') FROM published_rulings_fts f \
+                 WHERE published_rulings_fts MATCH '{summary body} : ((\"telefoonlijnen\")) AND facets : (outcomeupheld)' ORDER BY f.rowid DESC LIMIT 2001",
             )
         };
         eprintln!("{plan}");
@@ -639,6 +639,146 @@ async fn a_word_search_ranks_the_newest_matches_that_pass_the_filters_and_says_w
         );
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_typed_word_finds_the_rulings_of_each_word_it_starts_and_the_search_says_when_it_stood_for_too_many() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    let postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    app.with_db(move |conn| {
+        use geschillenportaal::publication::search::{self, WORDS_PER_SEARCH};
+        use geschillenportaal::publication::{search_register, set_published, whole_words};
+        let now = Utc::now().naive_utc().with_nanosecond(0).unwrap();
+        let mut minutes = 1000;
+        let mut publish = |conn: &mut DbConnection, reference: &str, summary: &str, body: &str| {
+            minutes -= 1;
+            publish_text(
+                conn,
+                case_id,
+                reference,
+                (summary, body, "upheld"),
+                now - TimeDelta::minutes(minutes),
+            )
+        };
+        publish(conn, "NET", "Uitspraak over het internet", "De commissie beslist.");
+        publish(conn, "AANSLUITING", "Uitspraak over een internetaansluiting", "De commissie beslist.");
+        publish(conn, "VERBINDING", "Uitspraak over een internetverbinding", "Het internet viel weg.");
+        publish(conn, "ACCENTS", "Uitspraak over Zoëtel in Łódź", "Een café zonder bereik.");
+        // "storing" and more continuations than a search looks for: "storingsmelding1" is in one
+        // ruling, the others in two or more, so it is the one left out.
+        publish(conn, "STORING", "Uitspraak over een storing", "De commissie beslist.");
+        let continuations: Vec<String> = (1..=WORDS_PER_SEARCH).map(|i| format!("storingsmelding{i}")).collect();
+        publish(conn, "RAREST", "Uitspraak", &continuations[0]);
+        publish(conn, "OTHERS-1", "Uitspraak", &continuations[1..].join(" "));
+        publish(conn, "OTHERS-2", "Uitspraak", &continuations[1..].join(" "));
+        let found = |conn: &mut DbConnection, q: &str| {
+            let page = search_register(
+                conn,
+                &search::parse(&search::RawSearch {
+                    q: q.into(),
+                    ..Default::default()
+                }),
+            )
+            .unwrap();
+            let mut references: Vec<String> = page.items.iter().map(|r| r.reference.clone()).collect();
+            references.sort();
+            (references, page.words_limited)
+        };
+        let list = |references: &[&str]| references.iter().map(|r| r.to_string()).collect::<Vec<_>>();
+
+        // A word that starts nothing of the register finds nothing, on both backends.
+        assert_eq!(found(conn, "xyzzy"), (vec![], false));
+        assert_eq!(found(conn, "internet xyzzy"), (vec![], false));
+        if postgres {
+            // PostgreSQL searches Dutch word stems, not word starts: a compound is another word.
+            assert_eq!(found(conn, "internet"), (list(&["NET", "VERBINDING"]), false));
+            assert_eq!(whole_words(conn, "internet", 24).unwrap(), Default::default());
+            return;
+        }
+        // The prefix stands for each word it starts, the word itself first.
+        let words = |found: &search::WholeWords| found.words.iter().map(|w| (w.word.clone(), w.rulings)).collect::<Vec<_>>();
+        let internet = whole_words(conn, "Internet", 24).unwrap();
+        assert_eq!(
+            words(&internet),
+            [("internet".to_string(), 2), ("internetaansluiting".to_string(), 1), ("internetverbinding".to_string(), 1)]
+        );
+        assert!(!internet.cut);
+        assert_eq!(found(conn, "internet"), (list(&["AANSLUITING", "NET", "VERBINDING"]), false));
+        assert_eq!(found(conn, "internetv"), (list(&["VERBINDING"]), false));
+        assert_eq!(found(conn, "internet beslist"), (list(&["AANSLUITING", "NET"]), false));
+        // Diacritics and case do not matter, as in the index.
+        for q in ["zoetel", "Zoë", "CAFÉ", "łódź", "Łodz"] {
+            assert_eq!(found(conn, q), (list(&["ACCENTS"]), false), "{q}");
+        }
+        // Too many continuations: the word itself and the most frequent are searched, and the answer
+        // says that some were left out; a longer prefix reaches the one left out.
+        let storing = whole_words(conn, "storing", WORDS_PER_SEARCH).unwrap();
+        assert!(storing.cut);
+        assert_eq!(storing.words.len(), WORDS_PER_SEARCH);
+        assert_eq!(storing.words[0].word, "storing");
+        assert!(storing.words.iter().all(|w| w.word != "storingsmelding1"), "{storing:?}");
+        assert_eq!(found(conn, "storing"), (list(&["OTHERS-1", "OTHERS-2", "STORING"]), true));
+        assert_eq!(found(conn, "storingsmelding1"), (list(&["OTHERS-1", "OTHERS-2", "RAREST"]), false));
+
+        // The words are counted as rulings come and go: a withdrawn ruling's words leave.
+        let secretariat: i64 = users::table
+            .filter(users::email.eq(SECRETARIAT))
+            .select(users::id)
+            .first(conn)
+            .unwrap();
+        let accents: i64 = {
+            use geschillenportaal::db::schema::published_rulings as p;
+            p::table.filter(p::reference.eq("ACCENTS")).select(p::id).first(conn).unwrap()
+        };
+        set_published(conn, accents, false, secretariat, now).unwrap();
+        assert!(whole_words(conn, "zoetel", 24).unwrap().words.is_empty());
+        assert_eq!(found(conn, "zoetel"), (vec![], false));
+        set_published(conn, accents, true, secretariat, now).unwrap();
+        assert_eq!(words(&whole_words(conn, "zoetel", 24).unwrap()), [("zoetel".to_string(), 1)]);
+
+        // The register's ranking function gives bm25's scores, with the counts of the words table.
+        #[derive(QueryableByName)]
+        struct Scores {
+            #[diesel(sql_type = diesel::sql_types::Double)]
+            bm25: f64,
+            #[diesel(sql_type = diesel::sql_types::Double)]
+            register: f64,
+        }
+        let phrases = search::phrase_rulings(&[internet.clone(), whole_words(conn, "beslist", 12).unwrap()]).unwrap();
+        let scores: Vec<Scores> = diesel::sql_query(
+            "SELECT bm25(published_rulings_fts, 4.0, 1.0, 0.0) AS bm25, register_rank(published_rulings_fts, ?) AS register \
+             FROM published_rulings_fts WHERE published_rulings_fts MATCH \
+             '{summary body} : ((\"internet\" OR \"internetaansluiting\" OR \"internetverbinding\") AND (\"beslist\")) AND facets : (outcomeupheld)'",
+        )
+        .bind::<diesel::sql_types::Text, _>(phrases)
+        .load(conn)
+        .unwrap();
+        assert_eq!(scores.len(), 2);
+        for score in scores {
+            assert!(score.bm25 < 0.0);
+            assert!((score.bm25 - score.register).abs() < 1e-9, "{} {}", score.bm25, score.register);
+        }
+    })
+    .await;
+    let api = app
+        .get("/api/v1/rulings?q=storing")
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(api["words_limited"], !postgres, "{api}");
+    let page = app.get_html("/uitspraken?q=storing").await;
+    assert_eq!(
+        page.contains("Alleen die welke in de meeste uitspraken voorkomen"),
+        !postgres,
+        "{page}"
+    );
+    let page = app.get_html("/uitspraken?q=internet").await;
+    assert!(
+        !page.contains("Alleen die welke in de meeste uitspraken voorkomen"),
+        "{page}"
+    );
 }
 
 #[tokio::test]

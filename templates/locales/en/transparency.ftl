@@ -26,6 +26,7 @@ rulings-search = Search
 rulings-results = Results
 rulings-none = No rulings found. Try fewer or other words.
 rulings-ranking-limited = These words occur in more than { $count } rulings. Below are the best matches among the newest { $count }. Add words or a filter to find older rulings, or choose newest first.
+rulings-words-limited = A word you typed is also the start of many longer words. Only those found in the most rulings were searched; type more of the word to find the others.
 rulings-pages = Pages
 rulings-page = Page { $page }
 rulings-previous = Previous page

@@ -26,6 +26,7 @@ rulings-search = Zoeken
 rulings-results = Resultaten
 rulings-none = Geen uitspraken gevonden. Probeer minder of andere woorden.
 rulings-ranking-limited = Deze woorden komen in meer dan { $count } uitspraken voor. Hieronder staan de best passende van de nieuwste { $count }. Voeg woorden of een filter toe om oudere uitspraken te vinden, of kies nieuwste eerst.
+rulings-words-limited = Een woord dat u typte is ook het begin van veel langere woorden. Alleen die welke in de meeste uitspraken voorkomen zijn gezocht; typ meer van het woord om de andere te vinden.
 rulings-pages = Pagina's
 rulings-page = Pagina { $page }
 rulings-previous = Vorige pagina

@@ -26,6 +26,7 @@ rulings-search = Szukaj
 rulings-results = Wyniki
 rulings-none = Nie znaleziono orzeczeń. Spróbuj mniej lub innych słów.
 rulings-ranking-limited = Te słowa występują w ponad { $count } orzeczeniach. Poniżej najlepiej pasujące spośród { $count } najnowszych. Dodaj słowa lub filtr, aby znaleźć starsze orzeczenia, albo wybierz najnowsze najpierw.
+rulings-words-limited = Wpisane słowo jest też początkiem wielu dłuższych słów. Przeszukano tylko te, które występują w największej liczbie orzeczeń; wpisz więcej liter, aby znaleźć pozostałe.
 rulings-pages = Strony
 rulings-page = Strona { $page }
 rulings-previous = Poprzednia strona
