@@ -306,6 +306,15 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
     }
     let published = publish_rulings(&mut conn, &case_ids, &provider_ids, &size, scheme_id, now)?;
     progress(&format!("{published} published rulings"));
+    // The histories were written directly: every case's statistics are derived as the worker would.
+    crate::statistics::aggregates::mark_all(&mut conn, now)?;
+    loop {
+        let derived = crate::statistics::aggregates::catch_up(&mut conn, std::time::Duration::from_secs(5), now)?;
+        if derived == 0 {
+            break;
+        }
+        progress(&format!("  statistics of {derived} cases derived"));
+    }
 
     if let DbConnection::Postgres(pg) = &mut *conn {
         diesel::sql_query("ANALYZE").execute(pg)?;

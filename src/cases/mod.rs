@@ -121,6 +121,7 @@ pub fn import_case(
                 case_events::to_state.eq(case.state),
             ))
             .execute(conn)?;
+        crate::statistics::aggregates::mark(conn, id, now)?;
         Ok((id, reference))
     })
 }

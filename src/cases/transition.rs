@@ -317,6 +317,8 @@ fn apply_in_transaction(
         .returning(case_events::id)
         .get_result(conn)?;
     crate::webhooks::enqueue_for_event(conn, event_id, now)?;
+    // The history changed: its figures are derived again by the worker (derived data, like the webhooks).
+    crate::statistics::aggregates::mark(conn, case.id, now)?;
 
     notify(
         conn,

@@ -275,6 +275,31 @@ where
     }
 }
 
+/// A read-only transaction whose queries all see one snapshot of the database, so that reads of
+/// several tables agree with each other (on PostgreSQL `REPEATABLE READ`; SQLite holds the
+/// snapshot of a transaction's first read until it ends). Inside another transaction, that one's.
+pub fn snapshot<T, E, F>(conn: &mut DbConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    let outermost = Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_none();
+    if !outermost {
+        return work(conn);
+    }
+    conn.transaction(|conn| {
+        if let DbConnection::Postgres(pg) = conn {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(pg)?;
+        }
+        work(conn)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

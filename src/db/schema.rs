@@ -613,3 +613,60 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    case_figures (case_id) {
+        case_id -> BigInt,
+        scheme_id -> BigInt,
+        provider_id -> BigInt,
+        submitted_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+        finished -> Integer,
+        settled -> Integer,
+        on_merits -> Integer,
+        upheld -> Integer,
+        compliance_known -> Integer,
+        complied -> Integer,
+        answer_days -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    case_figures_stale (case_id) {
+        case_id -> BigInt,
+        marked_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(case_figures, case_figures_stale);
+diesel::allow_tables_to_appear_in_same_query!(case_figures_stale, cases);
+
+diesel::table! {
+    figure_totals (scheme_id, provider_id) {
+        scheme_id -> BigInt,
+        provider_id -> BigInt,
+        cases -> BigInt,
+        finished -> BigInt,
+        settled -> BigInt,
+        on_merits -> BigInt,
+        upheld -> BigInt,
+        compliance_known -> BigInt,
+        complied -> BigInt,
+    }
+}
+
+diesel::table! {
+    figure_answer_days (scheme_id, provider_id, days) {
+        scheme_id -> BigInt,
+        provider_id -> BigInt,
+        days -> Integer,
+        cases -> BigInt,
+    }
+}
+
+diesel::table! {
+    figure_totals_since (id) {
+        id -> Integer,
+        from_day -> Date,
+    }
+}

@@ -571,6 +571,7 @@ pub fn file(
                 .to_string()),
             ))
             .execute(conn)?;
+        crate::statistics::aggregates::mark(conn, case_id, now)?;
         diesel::update(documents::table.filter(documents::draft_id.eq(draft_id)))
             .set((documents::case_id.eq(case_id), documents::draft_id.eq(None::<i64>)))
             .execute(conn)?;

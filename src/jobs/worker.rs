@@ -48,6 +48,11 @@ impl Shutdown {
 /// How often a worker looks at deadlines and purges old rate-limit windows.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 
+/// How long a round of housekeeping may spend deriving the statistics of changed cases: a usual
+/// minute's changes take milliseconds; a backlog (all cases, after the migration that added the
+/// aggregates) is worked off over several rounds, so e-mail does not wait long behind it.
+const FIGURES_CATCH_UP_BUDGET: Duration = Duration::from_secs(10);
+
 pub async fn run(context: WorkerContext, shutdown: Shutdown) {
     let worker_id = format!("{}-{}", std::process::id(), &crate::accounts::tokens::random_id()[..8]);
     let poll = Duration::from_millis(context.settings.worker_poll_millis);
@@ -151,7 +156,7 @@ async fn execute(context: &WorkerContext, job: &ClaimedJob) -> Result<(), String
     }
 }
 
-/// Deadlines (reminders and expiry steps) and old rate-limit windows.
+/// Deadlines (reminders and expiry steps), old rate-limit windows, and the statistics of changed cases.
 pub async fn housekeeping(
     context: &WorkerContext,
     now: chrono::NaiveDateTime,
@@ -172,6 +177,10 @@ pub async fn housekeeping(
                 crate::privacy::retention::run_with_storage(conn, retention_days, now, Some(&storage_dir))?;
             if anonymised > 0 {
                 tracing::info!(cases = anonymised, "closed cases anonymised after the retention period");
+            }
+            let derived = crate::statistics::aggregates::catch_up(conn, FIGURES_CATCH_UP_BUDGET, now)?;
+            if derived > 0 {
+                tracing::info!(cases = derived, "statistics figures derived again for changed cases");
             }
             if report != crate::cases::deadlines::Report::default() {
                 tracing::info!(

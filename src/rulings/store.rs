@@ -229,6 +229,8 @@ pub fn issue(conn: &mut DbConnection, cx: &Context<'_>, actor: &Actor, ruling_id
         if changed != 1 {
             return Err(RulingFailure::AlreadyIssued);
         }
+        // An issued ruling (also a correction, which changes no state) changes the case's figures.
+        crate::statistics::aggregates::mark(conn, cx.case.id, cx.now)?;
         let mut due = None;
         if ruling.corrects_ruling_id.is_none() {
             transition::apply(

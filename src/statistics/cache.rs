@@ -1,6 +1,7 @@
-//! The figures are computed from every case history of a scheme's last 12 months: far too much
-//! work for one page view (0.3–0.6 s at 100,000 cases and 4–5 s at 1,000,000, in bounded memory;
-//! `bench/statistics.sh`), and the pages that show them are public. Each node keeps them for the rest of the clock hour: the
+//! The figures of a scheme are added up from its totals, corrected by the rows of a few cases
+//! (`aggregates`; 0.1–0.2 s for the first view at 100,000 cases, `bench/statistics.sh`, where
+//! folding every case history took 0.3–1.9 s, and longer while the worker is behind), still more
+//! than a page view should cost, and the pages that show them are public. Each node keeps them for the rest of the clock hour: the
 //! key holds the hour, so the first view of the next hour computes them again, and concurrent
 //! views of the same key wait for one computation instead of each running their own. Derived
 //! data only, so a per-node cache is safe with several nodes.

@@ -2,7 +2,6 @@
 //! its sector, a comparison per scheme (`/statistieken?scheme=CODE`), and the block on a
 //! provider's dashboard ([`dashboard_block`]). Charts are inline SVG (`super::svg`).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use actix_web::{HttpResponse, get, web};
@@ -11,13 +10,14 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::aggregates;
 use super::cache::{Comparison, FiguresCache, SchemeFigures};
 use super::queries::{self, Filter, HISTORY_CHUNK};
 use super::svg::{Bar, bar_chart};
 use super::{Figures, Tally, tenths_text};
 use crate::accounts::Role;
-use crate::db::DbConnection;
 use crate::db::schema::{cases, providers};
+use crate::db::{self, DbConnection};
 use crate::policy::Actor;
 use crate::registry::scheme_list::SchemeName;
 use crate::web::error::{AppError, AppResult};
@@ -62,7 +62,7 @@ pub fn compare(
                 sector: scheme.total.clone(),
             });
         }
-        // The sector's histories hold the provider's own.
+        // The sector's cases hold the provider's own.
         let mut own = Tally::new(from_day, until_day);
         let mut sector = Tally::new(from_day, until_day);
         for scheme_id in scheme_ids {
@@ -72,12 +72,13 @@ pub fn compare(
                 from,
                 until,
             };
-            queries::for_each_history(conn, filter, HISTORY_CHUNK, |case| {
-                if case.provider_id == provider_id {
-                    own.add_case(&case);
-                }
-                sector.add_case(&case);
+            let scheme = db::snapshot(conn, |conn| {
+                aggregates::scheme_tallies(conn, scheme_id, (from, until), (from_day, until_day), HISTORY_CHUNK)
             })?;
+            if let Some(tally) = scheme.providers.get(&provider_id) {
+                own.merge(tally);
+            }
+            sector.merge(&scheme.total);
             for (provider, count, sum) in queries::rating_totals(conn, filter)? {
                 if provider == provider_id {
                     own.add_ratings(count, sum);
@@ -97,7 +98,8 @@ pub fn scheme_figures(conn: &mut DbConnection, scheme_id: i64, now: NaiveDateTim
     scheme_figures_in_chunks(conn, scheme_id, now, HISTORY_CHUNK)
 }
 
-/// [`scheme_figures`], reading `chunk` cases at a time (a test reads a few at a time).
+/// [`scheme_figures`], reading the histories of cases whose aggregates are not current `chunk` at a
+/// time (a test reads a few at a time).
 pub fn scheme_figures_in_chunks(
     conn: &mut DbConnection,
     scheme_id: i64,
@@ -112,17 +114,16 @@ pub fn scheme_figures_in_chunks(
         until,
     };
     let (from_day, until_day) = days(from, until);
-    let mut total = Tally::new(from_day, until_day);
-    // Every provider with a case read or a rating in the window has its figures.
-    let mut by_provider: BTreeMap<i64, Tally> = BTreeMap::new();
-    queries::for_each_history(conn, filter, chunk, |case| {
-        total.add_case(&case);
-        by_provider
-            .entry(case.provider_id)
-            .or_insert_with(|| Tally::new(from_day, until_day))
-            .add_case(&case);
+    let (tallies, ratings) = db::snapshot(conn, |conn| {
+        let tallies = aggregates::scheme_tallies(conn, scheme_id, (from, until), (from_day, until_day), chunk)?;
+        Ok::<_, diesel::result::Error>((tallies, queries::rating_totals(conn, filter)?))
     })?;
-    for (provider, count, sum) in queries::rating_totals(conn, filter)? {
+    let aggregates::SchemeTallies {
+        mut total,
+        providers: mut by_provider,
+    } = tallies;
+    // Every provider with a case or a rating in the window has its figures.
+    for (provider, count, sum) in ratings {
         total.add_ratings(count, sum);
         by_provider
             .entry(provider)

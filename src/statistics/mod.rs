@@ -2,9 +2,13 @@
 //! time to answer, compliance rate and average rating, per provider and for the sector.
 //! Computed from the case events ([`CaseHistory`], read a chunk of cases at a time by `queries`)
 //! by a pure fold ([`Tally`]) that keeps counts only, so memory does not grow with the cases;
-//! the same histories feed the yearly report (`crate::report`). Charts: `svg` (pure).
+//! the same histories feed the yearly report (`crate::report`). What each case adds to the fold
+//! ([`Contribution`]) is also kept per case (`aggregates`), so the hourly figures are mostly added
+//! up by the database. Charts: `svg` (pure).
 
+pub mod aggregates;
 pub mod cache;
+pub mod generated;
 pub mod handlers;
 pub mod queries;
 pub mod svg;
@@ -82,7 +86,7 @@ impl CaseHistory {
 }
 
 /// A share with what it is a share of, so a page can say "3 of 4".
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Share {
     pub count: u64,
     pub of: u64,
@@ -162,9 +166,17 @@ pub struct DayCounts {
 
 impl DayCounts {
     pub fn add(&mut self, days: i64) {
-        *self.counts.entry(days).or_default() += 1;
-        self.len += 1;
-        self.sum += days;
+        self.add_many(days, 1);
+    }
+
+    /// `count` values of `days` at once.
+    pub fn add_many(&mut self, days: i64, count: u64) {
+        if count == 0 {
+            return;
+        }
+        *self.counts.entry(days).or_default() += count;
+        self.len += count;
+        self.sum += days * i64::try_from(count).unwrap_or(i64::MAX);
     }
 
     pub fn len(&self) -> u64 {
@@ -211,6 +223,69 @@ impl FromIterator<i64> for DayCounts {
     }
 }
 
+/// What one case adds to the figures of the period it was received in, read from its whole
+/// history (so it changes only when the history does): kept per case by `aggregates`, so the
+/// figures can be added up by the database instead of folding every history.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Contribution {
+    /// It reached an end state (a settlement, a ruling, or a stop).
+    pub finished: bool,
+    pub settled: bool,
+    /// Its issued ruling is on the merits (upheld, partly upheld, rejected).
+    pub on_merits: bool,
+    /// … and (partly) upheld.
+    pub upheld: bool,
+    /// Whether it was complied with is known.
+    pub compliance_known: bool,
+    pub complied: bool,
+    /// Days from the complete file to the provider's first answer.
+    pub answer_days: Option<i64>,
+}
+
+impl Contribution {
+    pub fn of(case: &CaseHistory) -> Self {
+        let on_merits_outcome = case
+            .ruling
+            .as_ref()
+            .map(|(outcome, _)| outcome.as_str())
+            .filter(|outcome| ["upheld", "partly_upheld", "rejected"].contains(outcome));
+        let compliance = case.complied();
+        Self {
+            finished: case.reached(&FINISHED_STATES).is_some(),
+            settled: case.reached(&["settled"]).is_some(),
+            on_merits: on_merits_outcome.is_some(),
+            upheld: on_merits_outcome.is_some_and(|outcome| outcome != "rejected"),
+            compliance_known: compliance.is_some(),
+            complied: compliance.is_some_and(|(ok, _)| ok),
+            answer_days: case.days_to_answer(),
+        }
+    }
+}
+
+/// Counts of cases of a period added up: how many, and the shares' counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sums {
+    pub cases: u64,
+    pub settled: Share,
+    pub upheld: Share,
+    pub complied: Share,
+}
+
+impl From<Contribution> for Sums {
+    fn from(c: Contribution) -> Self {
+        let share = |of: bool, count: bool| Share {
+            count: u64::from(of && count),
+            of: u64::from(of),
+        };
+        Self {
+            cases: 1,
+            settled: share(c.finished, c.settled),
+            upheld: share(c.on_merits, c.upheld),
+            complied: share(c.compliance_known, c.complied),
+        }
+    }
+}
+
 /// The figures of one provider (or the sector) built up one case at a time, so the cases can be
 /// read in chunks and dropped: it keeps counts only (the days to answer as a [`DayCounts`]).
 #[derive(Clone, Debug)]
@@ -247,30 +322,47 @@ impl Tally {
         if received < self.from || received >= self.until {
             return;
         }
-        self.cases += 1;
-        if case.reached(&FINISHED_STATES).is_some() {
-            self.settled.of += 1;
-            if case.reached(&["settled"]).is_some() {
-                self.settled.count += 1;
-            }
-        }
-        if let Some((outcome, _)) = &case.ruling
-            && ["upheld", "partly_upheld", "rejected"].contains(&outcome.as_str())
-        {
-            self.upheld.of += 1;
-            if outcome != "rejected" {
-                self.upheld.count += 1;
-            }
-        }
-        if let Some((ok, _)) = case.complied() {
-            self.complied.of += 1;
-            if ok {
-                self.complied.count += 1;
-            }
-        }
-        if let Some(days) = case.days_to_answer() {
+        self.add_contribution(Contribution::of(case));
+    }
+
+    /// A case of the period, by what it contributes.
+    pub fn add_contribution(&mut self, contribution: Contribution) {
+        self.add_sums(&contribution.into());
+        if let Some(days) = contribution.answer_days {
             self.answer_days.add(days);
         }
+    }
+
+    /// Cases of the period counted already (the aggregates of `aggregates`): added as they are.
+    pub fn add_sums(&mut self, sums: &Sums) {
+        self.cases += sums.cases;
+        for (share, add) in [
+            (&mut self.settled, sums.settled),
+            (&mut self.upheld, sums.upheld),
+            (&mut self.complied, sums.complied),
+        ] {
+            share.count += add.count;
+            share.of += add.of;
+        }
+    }
+
+    /// `count` cases of the period answered after `days` days.
+    pub fn add_answer_days(&mut self, days: i64, count: u64) {
+        self.answer_days.add_many(days, count);
+    }
+
+    /// Another tally of the same period added to this one (schemes taken together).
+    pub fn merge(&mut self, other: &Tally) {
+        self.add_sums(&Sums {
+            cases: other.cases,
+            settled: other.settled,
+            upheld: other.upheld,
+            complied: other.complied,
+        });
+        for (&days, &count) in &other.answer_days.counts {
+            self.answer_days.add_many(days, count);
+        }
+        self.add_ratings(other.ratings, other.rating_sum);
     }
 
     /// `count` ratings given in the period whose scores add up to `sum`.
@@ -333,112 +425,7 @@ pub(crate) mod tests {
         }
     }
 
-    /// A small deterministic generator, so the generated cases are the same on every run.
-    pub struct Dice(u64);
-
-    impl Dice {
-        pub fn new(seed: u64) -> Self {
-            Self(seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407))
-        }
-
-        pub fn below(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) % n
-        }
-
-        pub fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
-            &from[self.below(from.len() as u64) as usize]
-        }
-    }
-
-    /// `n` cases of every kind, many of them received or ended on the first or last day of
-    /// `[from, until)` or just outside it, at midnight or a second before.
-    pub fn generated_cases(seed: u64, n: i64, from: NaiveDate, until: NaiveDate) -> Vec<CaseHistory> {
-        const MOVES: [(&str, &str, &str); 18] = [
-            ("accept_complete", "awaiting_defence", "secretariat"),
-            ("record_fee_paid", "awaiting_defence", "secretariat"),
-            ("submit_defence", "awaiting_reply", "provider_staff"),
-            ("contest_admissibility", "admissibility_contested", "provider_staff"),
-            ("accept_settlement", "settled", "provider_staff"),
-            ("accept_settlement", "settled", "consumer"),
-            ("defence_term_expired", "awaiting_reply", "system"),
-            ("issue_ruling", "ruled", "mediator"),
-            ("start_compliance", "in_compliance", "system"),
-            ("confirm_compliance", "closed", "consumer"),
-            ("report_non_compliance", "guarantee_claim", "consumer"),
-            ("compliance_term_expired", "guarantee_claim", "system"),
-            ("refuse", "refused", "secretariat"),
-            ("information_term_expired", "refused", "system"),
-            ("fee_term_expired", "refused", "system"),
-            ("withdraw", "withdrawn", "consumer"),
-            ("declare_not_admissible", "not_admissible", "mediator"),
-            ("close", "closed", "system"),
-        ];
-        let mut dice = Dice::new(seed);
-        let day = |d: NaiveDate, offset: i64| d + chrono::TimeDelta::days(offset);
-        let edges = [day(from, -1), from, day(until, -1), until];
-        let time = |dice: &mut Dice, date: NaiveDate| match dice.below(3) {
-            0 => date.and_hms_opt(0, 0, 0).unwrap(),
-            1 => date.and_hms_opt(23, 59, 59).unwrap(),
-            _ => date
-                .and_hms_opt(dice.below(24) as u32, dice.below(60) as u32, 0)
-                .unwrap(),
-        };
-        let span = (until - from).num_days() + 80;
-        (1..=n)
-            .map(|id| {
-                let received = if dice.below(2) == 0 {
-                    *dice.pick(&edges)
-                } else {
-                    day(from, dice.below(span as u64) as i64 - 40)
-                };
-                let submitted_at = time(&mut dice, received);
-                let mut at = submitted_at;
-                let events = (0..dice.below(7))
-                    .map(|_| {
-                        // Mostly forward in time, now and then an event on an edge of the period.
-                        at = if dice.below(5) == 0 {
-                            let edge = *dice.pick(&edges);
-                            time(&mut dice, edge)
-                        } else {
-                            at + chrono::TimeDelta::hours(dice.below(24 * 60) as i64)
-                        };
-                        let (kind, to, role) = *dice.pick(&MOVES);
-                        Event {
-                            at,
-                            kind: kind.into(),
-                            to_state: (dice.below(10) > 0).then(|| to.into()),
-                            actor_role: role.into(),
-                            reason: dice
-                                .pick(&[None, None, Some("filing_limit"), Some("solved_with_provider")])
-                                .map(str::to_owned),
-                        }
-                    })
-                    .collect();
-                let outcome = *dice.pick(&[
-                    None,
-                    Some("upheld"),
-                    Some("partly_upheld"),
-                    Some("rejected"),
-                    Some("other"),
-                ]);
-                let ruled_on = *dice.pick(&edges);
-                let ruled_on = time(&mut dice, ruled_on);
-                CaseHistory {
-                    case_id: id,
-                    provider_id: 1 + dice.below(4) as i64,
-                    scheme_id: 1,
-                    category: (*dice.pick(&["billing", "outage_speed", "privacy"])).into(),
-                    submitted_at,
-                    events,
-                    ruling: outcome.map(|o| (o.to_owned(), ruled_on)),
-                }
-            })
-            .collect()
-    }
+    pub use super::generated::{Dice, generated_cases};
 
     /// The figures as computed before the [`Tally`], from the whole list at once: the reference.
     fn figures_all_at_once(cases: &[CaseHistory], ratings: &[i32], from: NaiveDate, until: NaiveDate) -> Figures {
@@ -522,6 +509,50 @@ pub(crate) mod tests {
             tally.add_ratings(ratings.len() as u64, ratings.iter().map(|r| i64::from(*r)).sum());
             assert_eq!(tally.finish(), expected, "seed {seed}");
             assert!(expected.cases > 0 && expected.settled.of > 0 && expected.median_days_to_answer.is_some());
+        }
+    }
+
+    #[test]
+    fn tallies_of_contributions_added_up_and_merged_equal_the_fold_of_the_histories() {
+        let (from, until) = (day("2025-12-02"), day("2026-12-02"));
+        for seed in 0..20 {
+            let cases = generated_cases(seed, 300, from, until);
+            let mut folded = Tally::new(from, until);
+            cases.iter().for_each(|case| folded.add_case(case));
+            // As the aggregates give them: the cases of the period by their contributions, the
+            // shares added up per provider, the days to answer counted per value.
+            let in_period = cases
+                .iter()
+                .filter(|c| c.submitted_at.date() >= from && c.submitted_at.date() < until);
+            let mut by_provider: BTreeMap<i64, (Sums, BTreeMap<i64, u64>)> = BTreeMap::new();
+            for case in in_period {
+                let contribution = Contribution::of(case);
+                let (sums, days) = by_provider.entry(case.provider_id).or_default();
+                let one = Sums::from(contribution);
+                sums.cases += one.cases;
+                for (total, add) in [
+                    (&mut sums.settled, one.settled),
+                    (&mut sums.upheld, one.upheld),
+                    (&mut sums.complied, one.complied),
+                ] {
+                    total.count += add.count;
+                    total.of += add.of;
+                }
+                if let Some(d) = contribution.answer_days {
+                    *days.entry(d).or_default() += 1;
+                }
+            }
+            let mut merged = Tally::new(from, until);
+            for (sums, days) in by_provider.values() {
+                let mut provider = Tally::new(from, until);
+                provider.add_sums(sums);
+                days.iter().for_each(|(&d, &n)| provider.add_answer_days(d, n));
+                merged.merge(&provider);
+            }
+            folded.add_ratings(3, 11);
+            merged.add_ratings(3, 11);
+            assert_eq!(merged.finish(), folded.finish(), "seed {seed}");
+            assert!(folded.finish().upheld.of > 0 && folded.finish().complied.of > 0);
         }
     }
 

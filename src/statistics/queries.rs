@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use super::{CaseHistory, Event};
 use crate::db::DbConnection;
-use crate::db::schema::{case_events, cases, providers, ratings, rulings};
+use crate::db::schema::{case_events, case_figures_stale, cases, providers, ratings, rulings};
 
 /// Which cases: of one provider, of one scheme, or all; alive during `[from, until)`
 /// (submitted before `until`, and not closed before `from`).
@@ -40,12 +40,51 @@ pub fn for_each_history(
     conn: &mut DbConnection,
     filter: Filter,
     chunk: usize,
+    each: impl FnMut(CaseHistory),
+) -> QueryResult<()> {
+    for_each_history_of(conn, filter, chunk, each)
+}
+
+/// As [`for_each_history`], of the cases of `filter` marked stale for the figures only (those
+/// whose `case_figures` row is not current; `statistics::aggregates`): read from the marks, so
+/// the work is the marks', not the scheme's cases'.
+pub fn for_each_stale_history(
+    conn: &mut DbConnection,
+    filter: Filter,
+    chunk: usize,
     mut each: impl FnMut(CaseHistory),
 ) -> QueryResult<()> {
     let chunk = chunk.max(1);
     let mut after = 0;
     loop {
-        let rows = case_rows(conn, filter, after, chunk)?;
+        let marked: Vec<i64> = case_figures_stale::table
+            .filter(case_figures_stale::case_id.gt(after))
+            .order(case_figures_stale::case_id)
+            .select(case_figures_stale::case_id)
+            .limit(i64::try_from(chunk).unwrap_or(i64::MAX))
+            .load(conn)?;
+        let Some(&last) = marked.last() else {
+            return Ok(());
+        };
+        after = last;
+        let rows = case_rows(conn, filter, Some(&marked), 0, chunk)?;
+        histories_of(conn, rows)?.into_iter().for_each(&mut each);
+        if marked.len() < chunk {
+            return Ok(());
+        }
+    }
+}
+
+fn for_each_history_of(
+    conn: &mut DbConnection,
+    filter: Filter,
+    chunk: usize,
+    mut each: impl FnMut(CaseHistory),
+) -> QueryResult<()> {
+    let chunk = chunk.max(1);
+    let mut after = 0;
+    loop {
+        let rows = case_rows(conn, filter, None, after, chunk)?;
         let Some(last) = rows.last() else {
             return Ok(());
         };
@@ -58,8 +97,35 @@ pub fn for_each_history(
     }
 }
 
-/// The next `limit` cases of `filter` with an id above `after`, by id.
-fn case_rows(conn: &mut DbConnection, filter: Filter, after: i64, limit: usize) -> QueryResult<Vec<CaseRow>> {
+/// The histories of the cases `ids` (those that exist), in the order of their ids.
+pub fn histories_of_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<CaseHistory>> {
+    let mut rows: Vec<CaseRow> = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        rows.extend(
+            cases::table
+                .filter(cases::id.eq_any(chunk))
+                .select((
+                    cases::id,
+                    cases::provider_id,
+                    cases::scheme_id,
+                    cases::category,
+                    cases::submitted_at,
+                ))
+                .load::<CaseRow>(conn)?,
+        );
+    }
+    rows.sort_unstable_by_key(|row| row.0);
+    histories_of(conn, rows)
+}
+
+/// The next `limit` cases of `filter` with an id above `after` (and among `ids`, when given), by id.
+fn case_rows(
+    conn: &mut DbConnection,
+    filter: Filter,
+    ids: Option<&[i64]>,
+    after: i64,
+    limit: usize,
+) -> QueryResult<Vec<CaseRow>> {
     let mut query = cases::table
         .filter(cases::id.gt(after))
         .filter(cases::submitted_at.lt(filter.until))
@@ -77,6 +143,9 @@ fn case_rows(conn: &mut DbConnection, filter: Filter, after: i64, limit: usize) 
     }
     if let Some(scheme) = filter.scheme_id {
         query = query.filter(cases::scheme_id.eq(scheme));
+    }
+    if let Some(ids) = ids {
+        query = query.filter(cases::id.eq_any(ids));
     }
     query
         .order(cases::id)

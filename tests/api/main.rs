@@ -19,5 +19,6 @@ mod registration;
 mod registry;
 mod security;
 mod staffing;
+mod statistics;
 mod storage;
 mod transparency;

@@ -63,7 +63,12 @@ async fn the_diesel_schema_matches_the_migrated_database() {
             webhook_endpoints,
             webhook_deliveries,
             extension_requests,
-            job_keys
+            job_keys,
+            case_figures,
+            case_figures_stale,
+            figure_totals,
+            figure_answer_days,
+            figure_totals_since
         );
     })
     .await;
