@@ -269,6 +269,16 @@ pub fn revert_all_migrations(conn: &mut DbConnection) -> Result<(), StorageError
     Ok(())
 }
 
+/// Whether `conn` is inside a transaction (a transaction manager in an error state counts as not).
+fn in_transaction(conn: &mut DbConnection) -> bool {
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    Manager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten()
+        .is_some()
+}
+
 /// A write transaction. On SQLite it starts with `BEGIN IMMEDIATE` so that a transaction
 /// that reads and then writes waits for the write lock up front (honouring busy_timeout)
 /// instead of failing with SQLITE_BUSY when it tries to upgrade its lock.
@@ -279,11 +289,7 @@ where
 {
     type Manager = <DbConnection as Connection>::TransactionManager;
     // Nested calls become savepoints inside the outer transaction.
-    let outermost = Manager::transaction_manager_status_mut(conn)
-        .transaction_depth()
-        .ok()
-        .flatten()
-        .is_none();
+    let outermost = !in_transaction(conn);
     match conn {
         DbConnection::Sqlite(lite) if outermost => {
             AnsiTransactionManager::begin_transaction_sql(lite, "BEGIN IMMEDIATE")?
@@ -310,13 +316,7 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    type Manager = <DbConnection as Connection>::TransactionManager;
-    let outermost = Manager::transaction_manager_status_mut(conn)
-        .transaction_depth()
-        .ok()
-        .flatten()
-        .is_none();
-    if !outermost {
+    if in_transaction(conn) {
         return work(conn);
     }
     conn.transaction(|conn| {
