@@ -80,6 +80,43 @@ struct Taken {
     case_id: i64,
 }
 
+/// The columns of `case_figures` in the order of a [`FigureRow`]: the worker's reads and the
+/// tests' read them so.
+pub type FigureColumns = (
+    case_figures::case_id,
+    case_figures::scheme_id,
+    case_figures::provider_id,
+    case_figures::submitted_at,
+    case_figures::closed_at,
+    (
+        case_figures::finished,
+        case_figures::settled,
+        case_figures::on_merits,
+        case_figures::upheld,
+        case_figures::compliance_known,
+        case_figures::complied,
+    ),
+    case_figures::answer_days,
+);
+
+/// See [`FigureColumns`].
+pub const FIGURE_COLUMNS: FigureColumns = (
+    case_figures::case_id,
+    case_figures::scheme_id,
+    case_figures::provider_id,
+    case_figures::submitted_at,
+    case_figures::closed_at,
+    (
+        case_figures::finished,
+        case_figures::settled,
+        case_figures::on_merits,
+        case_figures::upheld,
+        case_figures::compliance_known,
+        case_figures::complied,
+    ),
+    case_figures::answer_days,
+);
+
 /// A row of `case_figures`.
 #[derive(Clone, Debug, Queryable)]
 struct FigureRow {
@@ -267,24 +304,7 @@ struct Rows {
 
 fn rows(conn: &mut DbConnection, which: Rows) -> QueryResult<Vec<FigureRow>> {
     use case_figures as f;
-    let mut query = f::table
-        .select((
-            f::case_id,
-            f::scheme_id,
-            f::provider_id,
-            f::submitted_at,
-            f::closed_at,
-            (
-                f::finished,
-                f::settled,
-                f::on_merits,
-                f::upheld,
-                f::compliance_known,
-                f::complied,
-            ),
-            f::answer_days,
-        ))
-        .into_boxed();
+    let mut query = f::table.select(FIGURE_COLUMNS).into_boxed();
     if let Some(scheme) = which.scheme_id {
         query = query.filter(f::scheme_id.eq(scheme));
     }
@@ -371,22 +391,7 @@ pub fn catch_up_batch(conn: &mut DbConnection, batch: usize) -> QueryResult<usiz
         for chunk in ids.chunks(1000) {
             let old: Vec<FigureRow> = case_figures::table
                 .filter(case_figures::case_id.eq_any(chunk))
-                .select((
-                    case_figures::case_id,
-                    case_figures::scheme_id,
-                    case_figures::provider_id,
-                    case_figures::submitted_at,
-                    case_figures::closed_at,
-                    (
-                        case_figures::finished,
-                        case_figures::settled,
-                        case_figures::on_merits,
-                        case_figures::upheld,
-                        case_figures::compliance_known,
-                        case_figures::complied,
-                    ),
-                    case_figures::answer_days,
-                ))
+                .select(FIGURE_COLUMNS)
                 .load(conn)?;
             old.iter()
                 .filter(|row| row.submitted_at >= since)

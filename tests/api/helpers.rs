@@ -637,3 +637,45 @@ pub fn case_template(conn: &mut geschillenportaal::db::DbConnection, case_id: i6
         .first(conn)
         .unwrap()
 }
+
+/// A second scheme, "ICT", with the commission's default rules in force for years; returns its
+/// id and the id of those rules. Tests of figures across schemes use it beside the seeded one.
+pub fn second_scheme(conn: &mut geschillenportaal::db::DbConnection, now: chrono::NaiveDateTime) -> (i64, i64) {
+    use geschillenportaal::registry::{self, NewScheme, rules::SchemeRules};
+    let today = now.date();
+    let scheme = registry::create_scheme(
+        conn,
+        NewScheme {
+            code: "ICT",
+            name: "ICT",
+            languages: "nl",
+            reference_prefix: "ICT",
+        },
+        &SchemeRules::commission_defaults(),
+        today - chrono::TimeDelta::days(2000),
+        now,
+    )
+    .unwrap();
+    let rules = registry::rules_in_force(conn, scheme, today).unwrap().unwrap().id;
+    (scheme, rules)
+}
+
+/// A provider with KvK number `kvk` and a name made from it; returns its id.
+pub fn provider(conn: &mut geschillenportaal::db::DbConnection, kvk: &str, now: chrono::NaiveDateTime) -> i64 {
+    use geschillenportaal::registry::{self, NewProvider};
+    registry::create_provider(
+        conn,
+        NewProvider {
+            kvk_number: kvk,
+            legal_name: &format!("Aanbieder {kvk} B.V."),
+            trade_names: "",
+            street: "Markt 1",
+            postcode: "1234 AB",
+            city: "Utrecht",
+            website: "",
+            complaint_email: "",
+        },
+        now,
+    )
+    .unwrap()
+}

@@ -11,7 +11,7 @@ use geschillenportaal::db::schema::{
     schemes, users,
 };
 use geschillenportaal::db::{self, DbConnection};
-use geschillenportaal::registry::{self, NewProvider, NewScheme, rules::SchemeRules};
+use geschillenportaal::registry::{self, NewScheme, rules::SchemeRules};
 use geschillenportaal::statistics::cache::FiguresCache;
 use geschillenportaal::statistics::generated::generated_cases;
 use geschillenportaal::statistics::handlers::{compare, scheme_figures_in_chunks};
@@ -69,24 +69,6 @@ fn from_aggregates(
         figures.total,
         shown(figures.providers.into_iter().map(|(id, (_, f))| (id, f))),
     )
-}
-
-fn provider(conn: &mut DbConnection, kvk: &str, now: NaiveDateTime) -> i64 {
-    registry::create_provider(
-        conn,
-        NewProvider {
-            kvk_number: kvk,
-            legal_name: &format!("Aanbieder {kvk} B.V."),
-            trade_names: "",
-            street: "Markt 1",
-            postcode: "1234 AB",
-            city: "Utrecht",
-            website: "",
-            complaint_email: "",
-        },
-        now,
-    )
-    .unwrap()
 }
 
 /// Writes generated histories as cases of `scheme_id` (the generator's providers 1–4 become
@@ -202,22 +184,7 @@ type Row = (
 fn rows(conn: &mut DbConnection) -> Vec<Row> {
     case_figures::table
         .order(case_figures::case_id)
-        .select((
-            case_figures::case_id,
-            case_figures::scheme_id,
-            case_figures::provider_id,
-            case_figures::submitted_at,
-            case_figures::closed_at,
-            (
-                case_figures::finished,
-                case_figures::settled,
-                case_figures::on_merits,
-                case_figures::upheld,
-                case_figures::compliance_known,
-                case_figures::complied,
-            ),
-            case_figures::answer_days,
-        ))
+        .select(aggregates::FIGURE_COLUMNS)
         .load::<(
             i64,
             i64,
@@ -335,24 +302,11 @@ async fn the_figures_from_the_aggregates_equal_the_fold_of_every_history_however
         let (tel, tel_rules, consumer, first) = crate::helpers::case_template(conn, seeded_id);
         let now = Utc::now().naive_utc();
         let today = now.date();
-        let ict = registry::create_scheme(
-            conn,
-            NewScheme {
-                code: "ICT",
-                name: "ICT",
-                languages: "nl",
-                reference_prefix: "ICT",
-            },
-            &SchemeRules::commission_defaults(),
-            today - TimeDelta::days(2000),
-            now,
-        )
-        .unwrap();
-        let ict_rules = registry::rules_in_force(conn, ict, today).unwrap().unwrap().id;
+        let (ict, ict_rules) = crate::helpers::second_scheme(conn, now);
         let others = [
-            provider(conn, "70000001", now),
-            provider(conn, "70000002", now),
-            provider(conn, "70000003", now),
+            crate::helpers::provider(conn, "70000001", now),
+            crate::helpers::provider(conn, "70000002", now),
+            crate::helpers::provider(conn, "70000003", now),
         ];
         let tel_providers = [first, others[0], others[1], others[2]];
         // The generator's edges are the window's: its first day, its last (today), and the days around.

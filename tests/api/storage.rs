@@ -1,3 +1,4 @@
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use geschillenportaal::db::{self, schema::*};
 
@@ -219,4 +220,55 @@ async fn demo_data_loads_once_with_an_account_per_role_and_cases_in_many_states(
             .unwrap();
         assert_eq!(response.status(), 303, "{}", account.email);
     }
+}
+
+/// On SQLite, a migration applied to a database analysed before leaves statistics for its new
+/// index (without them the planner takes the index for very selective: the provider queue once
+/// read every case through `cases_scheme_id`); a database never analysed is left unanalysed.
+#[tokio::test]
+async fn sqlite_statistics_that_exist_are_made_anew_after_migrations() {
+    let app = spawn_app().await;
+    app.seed_case().await;
+    app.with_db(|conn| {
+        let db::DbConnection::Sqlite(_) = conn else {
+            return; // PostgreSQL keeps its statistics itself (autovacuum).
+        };
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count =
+            |conn: &mut db::DbConnection, sql: &str| diesel::sql_query(sql).get_result::<Count>(conn).unwrap().n;
+        let stat_table = |conn: &mut db::DbConnection| {
+            count(
+                conn,
+                "SELECT count(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'",
+            )
+        };
+        let stats_of_index = |conn: &mut db::DbConnection| {
+            count(
+                conn,
+                "SELECT count(*) AS n FROM sqlite_stat1 WHERE idx = 'cases_scheme_id'",
+            )
+        };
+        let unapply_the_index = |conn: &mut db::DbConnection| {
+            conn.batch_execute(
+                "DROP INDEX cases_scheme_id; \
+                 DELETE FROM __diesel_schema_migrations WHERE version = '20261122000012';",
+            )
+            .unwrap();
+        };
+
+        unapply_the_index(conn);
+        assert_eq!(db::run_pending_migrations(conn).unwrap().len(), 1);
+        assert_eq!(stat_table(conn), 0, "a database never analysed stays so");
+
+        unapply_the_index(conn);
+        conn.batch_execute("ANALYZE").unwrap();
+        assert_eq!(stats_of_index(conn), 0);
+        assert_eq!(db::run_pending_migrations(conn).unwrap().len(), 1);
+        assert_eq!(stats_of_index(conn), 1, "the new index has statistics");
+    })
+    .await;
 }

@@ -7,8 +7,6 @@ use geschillenportaal::db::DbConnection;
 use geschillenportaal::db::schema::{
     audit_log, case_events, cases, jobs, messages, ratings, rulings, schemes, users, webhook_endpoints,
 };
-use geschillenportaal::registry::rules::SchemeRules;
-use geschillenportaal::registry::{self, NewProvider, NewScheme};
 use geschillenportaal::report::{self, ReportTally};
 use geschillenportaal::statistics::aggregates;
 use geschillenportaal::statistics::cache::FiguresCache;
@@ -1305,35 +1303,8 @@ async fn the_figures_and_the_report_read_a_few_cases_at_a_time_equal_those_of_al
         let (tel, tel_rules, consumer_id, provider_id) = crate::helpers::case_template(conn, seeded_id);
         let now = Utc::now().naive_utc();
         let today = now.date();
-        let ict = registry::create_scheme(
-            conn,
-            NewScheme {
-                code: "ICT",
-                name: "ICT",
-                languages: "nl",
-                reference_prefix: "ICT",
-            },
-            &SchemeRules::commission_defaults(),
-            today - TimeDelta::days(2000),
-            now,
-        )
-        .unwrap();
-        let ict_rules = registry::rules_in_force(conn, ict, today).unwrap().unwrap().id;
-        let second_provider = registry::create_provider(
-            conn,
-            NewProvider {
-                kvk_number: "87654321",
-                legal_name: "Tweede Aanbieder B.V.",
-                trade_names: "",
-                street: "Markt 1",
-                postcode: "1234 AB",
-                city: "Utrecht",
-                website: "",
-                complaint_email: "",
-            },
-            now,
-        )
-        .unwrap();
+        let (ict, ict_rules) = crate::helpers::second_scheme(conn, now);
+        let second_provider = crate::helpers::provider(conn, "87654321", now);
         let e = json!({});
         let mut ruled_twice = 0;
         // 30 cases over the last year, by turns of the two providers, every third in the other
