@@ -62,8 +62,9 @@ fn provider_of_case(case: usize, size: &BenchSize) -> usize {
 }
 
 pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Result<BenchReport, BenchError> {
-    let mut conn = db.get()?;
-    if !registry::all_schemes(&mut conn)?.is_empty() {
+    let mut pooled = db.get()?;
+    let conn: &mut DbConnection = &mut pooled;
+    if !registry::all_schemes(conn)?.is_empty() {
         return Err(BenchError::NotEmpty);
     }
     let now = Utc::now().naive_utc();
@@ -72,7 +73,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
     let since = NaiveDate::from_ymd_opt(2015, 1, 1).expect("a date");
 
     progress(&format!("{} providers with memberships", size.providers));
-    let (scheme_id, rules_id, provider_ids) = crate::db::write_transaction(&mut conn, |conn| {
+    let (scheme_id, rules_id, provider_ids) = crate::db::write_transaction(conn, |conn| {
         let scheme_id = registry::create_scheme(
             conn,
             NewScheme {
@@ -133,7 +134,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         "{} consumers, {} provider staff",
         size.consumers, size.providers
     ));
-    crate::db::write_transaction(&mut conn, |conn| {
+    crate::db::write_transaction(conn, |conn| {
         let user_row = |email: String, name: String, role: &'static str, provider: Option<i64>| {
             (
                 users::email.eq(email),
@@ -172,9 +173,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
             None,
         ));
         for chunk in rows.chunks(BATCH) {
-            on_backend!(&mut *conn, |c| diesel::insert_into(users::table)
-                .values(chunk)
-                .execute(c))?;
+            on_backend!(conn, |c| diesel::insert_into(users::table).values(chunk).execute(c))?;
         }
         Ok::<_, diesel::result::Error>(())
     })?;
@@ -182,17 +181,17 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         .filter(users::role.eq("consumer"))
         .order(users::id)
         .select(users::id)
-        .load(&mut conn)?;
+        .load(conn)?;
     let staff_ids: Vec<i64> = users::table
         .filter(users::role.eq("provider_staff"))
         .order(users::id)
         .select(users::id)
-        .load(&mut conn)?;
+        .load(conn)?;
 
     progress(&format!("{} cases in every state", size.cases));
     let year = 2026;
     for (start, end) in batches(size.cases, 20_000) {
-        crate::db::write_transaction(&mut conn, |conn| {
+        crate::db::write_transaction(conn, |conn| {
             let rows: Vec<_> = (start..end)
                 .map(|i| {
                     let state = state_of_case(i);
@@ -231,9 +230,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
                 })
                 .collect();
             for chunk in rows.chunks(BATCH / 2) {
-                on_backend!(&mut *conn, |c| diesel::insert_into(cases::table)
-                    .values(chunk)
-                    .execute(c))?;
+                on_backend!(conn, |c| diesel::insert_into(cases::table).values(chunk).execute(c))?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;
@@ -245,11 +242,11 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
             case_reference_counters::year.eq(year),
             case_reference_counters::last_number.eq(size.cases as i64),
         ))
-        .execute(&mut conn)?;
-    let case_ids: Vec<i64> = cases::table.order(cases::id).select(cases::id).load(&mut conn)?;
+        .execute(conn)?;
+    let case_ids: Vec<i64> = cases::table.order(cases::id).select(cases::id).load(conn)?;
 
     progress("one event per case");
-    crate::db::write_transaction(&mut conn, |conn| {
+    crate::db::write_transaction(conn, |conn| {
         let rows: Vec<_> = case_ids
             .iter()
             .enumerate()
@@ -265,7 +262,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
             })
             .collect();
         for chunk in rows.chunks(BATCH) {
-            on_backend!(&mut *conn, |c| diesel::insert_into(case_events::table)
+            on_backend!(conn, |c| diesel::insert_into(case_events::table)
                 .values(chunk)
                 .execute(c))?;
         }
@@ -274,7 +271,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
 
     progress(&format!("{} messages", size.messages));
     for (start, end) in batches(size.messages, 50_000) {
-        crate::db::write_transaction(&mut conn, |conn| {
+        crate::db::write_transaction(conn, |conn| {
             let rows: Vec<_> = (start..end)
                 .map(|m| {
                     let case = m % case_ids.len();
@@ -296,30 +293,28 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
                 })
                 .collect();
             for chunk in rows.chunks(BATCH) {
-                on_backend!(&mut *conn, |c| diesel::insert_into(messages::table)
-                    .values(chunk)
-                    .execute(c))?;
+                on_backend!(conn, |c| diesel::insert_into(messages::table).values(chunk).execute(c))?;
             }
             Ok::<_, diesel::result::Error>(())
         })?;
         progress(&format!("  {end} messages"));
     }
-    let published = publish_rulings(&mut conn, &case_ids, &provider_ids, &size, scheme_id, now)?;
+    let published = publish_rulings(conn, &case_ids, &provider_ids, &size, scheme_id, now)?;
     progress(&format!("{published} published rulings"));
     // The histories were written directly: every case's statistics are derived as the worker would.
-    crate::statistics::aggregates::mark_all(&mut conn, now)?;
+    crate::statistics::aggregates::mark_all(conn, now)?;
     loop {
-        let derived = crate::statistics::aggregates::catch_up(&mut conn, std::time::Duration::from_secs(5), now)?;
+        let derived = crate::statistics::aggregates::catch_up(conn, std::time::Duration::from_secs(5), now)?;
         if derived == 0 {
             break;
         }
         progress(&format!("  statistics of {derived} cases derived"));
     }
 
-    if let DbConnection::Postgres(pg) = &mut *conn {
+    if let DbConnection::Postgres(pg) = conn {
         diesel::sql_query("ANALYZE").execute(pg)?;
     }
-    if let DbConnection::Sqlite(sqlite) = &mut *conn {
+    if let DbConnection::Sqlite(sqlite) = conn {
         diesel::sql_query("ANALYZE").execute(sqlite)?;
     }
 
@@ -327,7 +322,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
     let kvk: String = providers::table
         .find(provider_ids[0])
         .select(providers::kvk_number)
-        .first(&mut conn)?;
+        .first(conn)?;
     Ok(BenchReport {
         consumer_email: "consument1@bench.example".into(),
         consumer_case_id: case_ids[0],

@@ -7,8 +7,10 @@ mod register_rank;
 pub mod schema;
 mod sqlite_tuning;
 
+use std::ops::{Deref, DerefMut};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::prelude::*;
@@ -30,6 +32,57 @@ pub enum DbConnection {
 }
 
 pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// A connection in the pool, with what the pool needs to know to decide whether to test it.
+pub struct Pooled {
+    conn: DbConnection,
+    /// [`LOST_CONNECTIONS`] when this connection was last tested (or opened).
+    tested_at_losses: u64,
+    /// When it was last given back to the pool.
+    returned_at: Instant,
+    /// Checkouts since it was last tested.
+    uses_since_test: u32,
+}
+
+impl Deref for Pooled {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
+/// How many times this process has seen a database connection lost (PostgreSQL restarted, or the
+/// path to it cut). Each rise makes the pool test every connection before its next use.
+static LOST_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
+
+/// A connection idle this long is tested before use: the server may have gone away meanwhile.
+const IDLE_BEFORE_TEST: Duration = Duration::from_secs(1);
+
+/// A connection is tested at least every this many uses, in case a lost connection's error took
+/// a path that did not report it.
+const USES_BETWEEN_TESTS: u32 = 64;
+
+/// Reports an error of a query; when it says the connection is gone, every pooled connection
+/// is tested before its next use, so dead ones are replaced instead of failing request after
+/// request. (diesel marks a PostgreSQL connection broken only when a transaction failed on it.)
+pub fn note_query_error(error: &diesel::result::Error) {
+    use diesel::result::{DatabaseErrorKind, Error};
+    if matches!(
+        error,
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _
+        )
+    ) {
+        LOST_CONNECTIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 /// Runs the same diesel statement on the backend's own connection. For multi-row inserts, which
 /// the multi-backend connection lacks, and for the reads of the hottest pages: through the
@@ -101,11 +154,12 @@ pub struct ConnectionManager {
 }
 
 impl ManageConnection for ConnectionManager {
-    type Connection = DbConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        match &self.target {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let tested_at_losses = LOST_CONNECTIONS.load(Ordering::Relaxed);
+        let conn = match &self.target {
             DatabaseTarget::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgres)
                 .map_err(r2d2::Error::ConnectionError),
@@ -121,16 +175,37 @@ impl ManageConnection for ConnectionManager {
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
+        }?;
+        Ok(Pooled {
+            conn,
+            tested_at_losses,
+            returned_at: Instant::now(),
+            uses_since_test: 0,
+        })
+    }
+
+    /// Called at checkout on PostgreSQL. A `SELECT 1` per checkout was a round trip of the ~10 a
+    /// page makes; it is made only when there is a reason to doubt the connection: one was lost
+    /// since it was last tested, it sat idle, or it has not been tested for many uses.
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
+        let losses = LOST_CONNECTIONS.load(Ordering::Relaxed);
+        pooled.uses_since_test += 1;
+        if losses == pooled.tested_at_losses
+            && pooled.uses_since_test < USES_BETWEEN_TESTS
+            && pooled.returned_at.elapsed() < IDLE_BEFORE_TEST
+        {
+            return Ok(());
         }
+        pooled.conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)?;
+        pooled.tested_at_losses = losses;
+        pooled.uses_since_test = 0;
+        Ok(())
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
         use diesel::r2d2::R2D2Connection;
-        conn.is_broken()
+        pooled.returned_at = Instant::now();
+        pooled.conn.is_broken()
     }
 }
 
@@ -159,8 +234,8 @@ impl Database {
             .max_size(max_connections)
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(3))
-            // A PostgreSQL connection can die with the server; an SQLite file cannot, and
-            // testing it costs a statement per checkout.
+            // A PostgreSQL connection can die with the server (`is_valid` tests it when there is
+            // reason to); an SQLite file cannot.
             .test_on_check_out(matches!(target, DatabaseTarget::Postgres(_)))
             .build_unchecked(manager);
         Ok(Self { pool, target })
@@ -200,7 +275,7 @@ impl Database {
 
     pub fn ping(&self) -> Result<(), StorageError> {
         let mut conn = self.get()?;
-        conn.batch_execute("SELECT 1")?;
+        conn.batch_execute("SELECT 1").inspect_err(note_query_error)?;
         Ok(())
     }
 

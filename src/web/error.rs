@@ -67,6 +67,7 @@ impl From<StorageError> for AppError {
 impl From<diesel::result::Error> for AppError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
+        crate::db::note_query_error(&error);
         match error {
             Error::NotFound => Self::NotFound,
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => Self::Conflict(info.message().to_owned()),

@@ -281,6 +281,64 @@ async fn under_load_a_postgres_outage_gives_clean_503s_and_the_server_recovers_b
     assert_eq!(response.status(), 303);
 }
 
+/// Every pooled connection dies in a quiet moment (PostgreSQL restarted, back within the second, so
+/// no connection has sat idle long enough to be tested): the first request that meets a dead
+/// connection answers 503, and that error makes the pool test its other connections before use, so
+/// the dead ones are replaced instead of failing request after request.
+#[tokio::test]
+async fn connections_lost_between_requests_cost_one_request_and_are_replaced() {
+    let Ok(server_url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL); .ci/run sets it");
+        return;
+    };
+    let upstream = server_url
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let proxy = crate::helpers::TcpProxy::start(&upstream).await;
+    let proxy_port = proxy.port;
+    let through_proxy = upstream.clone();
+    let app = spawn_app_with(move |settings| {
+        settings.database_url = settings
+            .database_url
+            .replace(&through_proxy, &format!("127.0.0.1:{proxy_port}"));
+    })
+    .await;
+    app.seed_case().await;
+    let consumer = app.client_for(CONSUMER).await;
+    // Several connections in the pool, all used a moment ago.
+    let mut pages = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        pages.spawn(consumer.get(app.url("/dashboard")).send());
+    }
+    while let Some(page) = pages.join_next().await {
+        assert_eq!(page.unwrap().unwrap().status(), 200);
+    }
+
+    proxy.stop().await;
+    let _proxy = crate::helpers::TcpProxy::start_on(&upstream, proxy_port).await;
+    let mut statuses = Vec::new();
+    for _ in 0..20 {
+        statuses.push(
+            consumer
+                .get(app.url("/dashboard"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16(),
+        );
+    }
+    eprintln!("statuses after the connections were lost: {statuses:?}");
+    let failed = statuses.iter().filter(|&&s| s != 200).count();
+    assert!(
+        failed <= 1 && statuses.iter().all(|s| [200, 503].contains(s)),
+        "at most the first request meets a dead connection: {statuses:?}"
+    );
+}
+
 /// The real binary in a child process, killed with SIGKILL while two consumers file cases through
 /// the intake API and two clients post thread messages, all as fast as they can: every case whose
 /// filing was acknowledged (201 with its reference) and every message acknowledged (303) is in the
@@ -470,14 +528,15 @@ async fn killing_the_server_with_sigkill_during_a_burst_of_filings_loses_nothing
 
     let db = geschillenportaal::db::Database::new(&database_url, 1).unwrap();
     let (stored, references) = tokio::task::spawn_blocking(move || {
-        let mut conn = db.get().unwrap();
+        let mut pooled = db.get().unwrap();
+        let conn: &mut geschillenportaal::db::DbConnection = &mut pooled;
         let stored: std::collections::HashSet<String> = messages::table
             .select(messages::body)
-            .load::<String>(&mut conn)
+            .load::<String>(conn)
             .unwrap()
             .into_iter()
             .collect();
-        let references: Vec<String> = cases::table.select(cases::reference).load(&mut conn).unwrap();
+        let references: Vec<String> = cases::table.select(cases::reference).load(conn).unwrap();
         (stored, references)
     })
     .await
