@@ -97,7 +97,10 @@ async fn every_role_gets_exactly_the_case_resources_it_may_see_and_404_for_the_r
                     .get_result(c)
                     .unwrap()
             };
-            (ruling("draft"), ruling("issued"))
+            let rulings = (ruling("draft"), ruling("issued"));
+            // As issuing a ruling does: the case's figures are derived again.
+            geschillenportaal::statistics::aggregates::mark(c, case_id, now).unwrap();
+            rulings
         })
         .await;
     let document_ids: Vec<(i64, String)> = app

@@ -141,25 +141,10 @@ async fn with_smtp_down_actions_succeed_and_every_email_goes_out_exactly_once_wh
 /// (A real `pg_ctl restart` would break the other test databases on the shared server.)
 #[tokio::test]
 async fn under_load_a_postgres_outage_gives_clean_503s_and_the_server_recovers_by_itself() {
-    let Ok(server_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL); .ci/run sets it");
+    let Some((app, proxy, upstream)) = crate::helpers::spawn_app_behind_proxy().await else {
         return;
     };
-    let upstream = server_url
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap()
-        .to_owned();
-    let proxy = crate::helpers::TcpProxy::start(&upstream).await;
     let proxy_port = proxy.port;
-    let through_proxy = upstream.clone();
-    let app = spawn_app_with(move |settings| {
-        settings.database_url = settings
-            .database_url
-            .replace(&through_proxy, &format!("127.0.0.1:{proxy_port}"));
-    })
-    .await;
     let case_id = app.seed_case().await.case_id;
     let consumer = app.client_for(CONSUMER).await;
 
@@ -287,25 +272,10 @@ async fn under_load_a_postgres_outage_gives_clean_503s_and_the_server_recovers_b
 /// the dead ones are replaced instead of failing request after request.
 #[tokio::test]
 async fn connections_lost_between_requests_cost_one_request_and_are_replaced() {
-    let Ok(server_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL); .ci/run sets it");
+    let Some((app, proxy, upstream)) = crate::helpers::spawn_app_behind_proxy().await else {
         return;
     };
-    let upstream = server_url
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap()
-        .to_owned();
-    let proxy = crate::helpers::TcpProxy::start(&upstream).await;
     let proxy_port = proxy.port;
-    let through_proxy = upstream.clone();
-    let app = spawn_app_with(move |settings| {
-        settings.database_url = settings
-            .database_url
-            .replace(&through_proxy, &format!("127.0.0.1:{proxy_port}"));
-    })
-    .await;
     app.seed_case().await;
     let consumer = app.client_for(CONSUMER).await;
     // Several connections in the pool, all used a moment ago.

@@ -1,4 +1,4 @@
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::spawn_app;
 
 #[tokio::test]
 async fn healthz_answers_ok() {
@@ -60,25 +60,10 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_job_queue() {
 /// reachable again the server recovers by itself. Needs PostgreSQL (TEST_DATABASE_URL).
 #[tokio::test]
 async fn the_server_answers_503_while_postgres_is_away_and_recovers_by_itself() {
-    let Ok(server_url) = std::env::var("TEST_DATABASE_URL") else {
-        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL); .ci/run sets it");
+    let Some((app, proxy, upstream)) = crate::helpers::spawn_app_behind_proxy().await else {
         return;
     };
-    let upstream = server_url
-        .split('@')
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap()
-        .to_owned();
-    let proxy = crate::helpers::TcpProxy::start(&upstream).await;
     let proxy_port = proxy.port;
-    let through_proxy = upstream.clone();
-    let app = spawn_app_with(move |settings| {
-        settings.database_url = settings
-            .database_url
-            .replace(&through_proxy, &format!("127.0.0.1:{proxy_port}"));
-    })
-    .await;
     assert_eq!(app.get("/readyz").await.status(), 200);
     app.create_user("jan@example.nl", geschillenportaal::accounts::Role::Consumer)
         .await;

@@ -15,7 +15,27 @@ pub struct TestApp {
     pub db: Database,
     pub settings: Settings,
     pub state: actix_web::web::Data<AppState>,
+    /// The test's database, reached directly (not through a test's proxy): the check at the end
+    /// reads it.
+    database_url: String,
     _data_dir: tempfile::TempDir,
+}
+
+/// At the end of every test that did not fail, each case's figure row must follow its history
+/// unless the case is marked for the worker (`figures::assert_rows_current_or_marked`): a writer of
+/// history that forgets `aggregates::mark` after the figures were derived (`deliver_emails` derives
+/// them) fails the test that exercises it.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        // Not through the app's pool: a test's proxy to the database runs on the test's runtime,
+        // which this drop blocks.
+        let db = Database::new(&self.database_url, 1).expect("the test database");
+        let mut conn = db.get().expect("connection for the figures check");
+        crate::figures::assert_rows_current_or_marked(&mut conn);
+    }
 }
 
 pub const TEST_PASSWORD: &str = "lange-test-wachtzin-2026";
@@ -62,6 +82,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(data_dir.path());
     customise(&mut settings);
+    let database_url = settings.database_url.clone();
     // TEST_LOG=1 shows the server's log lines (quiet by default).
     if std::env::var("TEST_LOG").is_ok() {
         geschillenportaal::telemetry::init(&settings);
@@ -82,6 +103,7 @@ pub async fn spawn_app_with(customise: impl FnOnce(&mut Settings)) -> TestApp {
         db,
         settings,
         state,
+        database_url,
         _data_dir: data_dir,
     }
 }
@@ -227,6 +249,36 @@ pub fn smtp_settings(port: u16) -> impl FnOnce(&mut Settings) {
 }
 
 /// A TCP proxy on loopback, to cut and restore the path to PostgreSQL in fault tests.
+/// An app whose PostgreSQL is reached through a [`TcpProxy`], for tests that cut the path to it;
+/// returns the app, the proxy and the address the proxy forwards to (to start it again on the same
+/// port). `None`, with a message, without `TEST_DATABASE_URL`.
+pub async fn spawn_app_behind_proxy() -> Option<(TestApp, TcpProxy, String)> {
+    let Ok(server_url) = std::env::var("TEST_DATABASE_URL") else {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL); .ci/run sets it");
+        return None;
+    };
+    let upstream = server_url
+        .split('@')
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .expect("a host in TEST_DATABASE_URL")
+        .to_owned();
+    let proxy = TcpProxy::start(&upstream).await;
+    let proxy_port = proxy.port;
+    let through_proxy = upstream.clone();
+    let mut app = spawn_app_with(move |settings| {
+        settings.database_url = settings
+            .database_url
+            .replace(&through_proxy, &format!("127.0.0.1:{proxy_port}"));
+    })
+    .await;
+    app.database_url = app
+        .settings
+        .database_url
+        .replace(&format!("127.0.0.1:{proxy_port}"), &upstream);
+    Some((app, proxy, upstream))
+}
+
 pub struct TcpProxy {
     pub port: u16,
     tasks: tokio::task::JoinSet<()>,
@@ -310,13 +362,24 @@ pub fn link_in(text: &str, base_url: &str) -> String {
 }
 
 impl TestApp {
-    /// Runs the worker until the job table is empty (or nothing is due).
+    /// Runs the worker until the job table is empty (or nothing is due), and derives the
+    /// statistics of the cases changed so far, as its housekeeping does (so that a later change
+    /// that forgets its mark leaves a row out of date, which the check at the test's end finds).
     pub async fn deliver_emails(&self) {
         let context = self.worker_context();
         while geschillenportaal::jobs::worker::run_one(&context, "test-worker")
             .await
             .expect("worker")
         {}
+        self.with_db(|conn| {
+            geschillenportaal::statistics::aggregates::catch_up(
+                conn,
+                std::time::Duration::from_secs(10),
+                chrono::Utc::now().naive_utc(),
+            )
+            .expect("figures derived")
+        })
+        .await;
     }
 }
 
@@ -529,6 +592,8 @@ impl TestApp {
                     .execute(conn)
                     .unwrap();
             }
+            // Derived at once, so that a later change that forgets its mark is found at the end.
+            geschillenportaal::statistics::aggregates::catch_up(conn, std::time::Duration::from_secs(10), now).unwrap();
             SeededCase { case_id }
         })
         .await

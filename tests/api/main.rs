@@ -7,6 +7,7 @@ mod cases;
 mod cases_api;
 mod extensions;
 mod faults;
+mod figures;
 mod health;
 mod helpers;
 mod intake;

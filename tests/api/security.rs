@@ -501,6 +501,8 @@ async fn publish_one_ruling(app: &TestApp, case_id: i64) {
             .returning(rulings::id)
             .get_result(c)
             .unwrap();
+        // As issuing a ruling does: the case's figures are derived again.
+        geschillenportaal::statistics::aggregates::mark(c, case_id, now).unwrap();
         diesel::insert_into(published_rulings::table)
             .values((
                 published_rulings::ruling_id.eq(ruling_id),

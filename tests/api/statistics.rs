@@ -6,18 +6,16 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use geschillenportaal::db::schema::{
-    case_events, case_figures, cases, figure_answer_days, figure_totals, figure_totals_since, ratings, rulings,
-    schemes, users,
-};
+use geschillenportaal::db::schema::{case_events, cases, ratings, rulings, schemes, users};
 use geschillenportaal::db::{self, DbConnection};
 use geschillenportaal::registry::{self, NewScheme, rules::SchemeRules};
 use geschillenportaal::statistics::cache::FiguresCache;
 use geschillenportaal::statistics::generated::generated_cases;
 use geschillenportaal::statistics::handlers::{compare, scheme_figures_in_chunks};
 use geschillenportaal::statistics::queries::{self, Filter};
-use geschillenportaal::statistics::{CaseHistory, Contribution, Figures, Tally, aggregates};
+use geschillenportaal::statistics::{CaseHistory, Figures, Tally, aggregates};
 
+use crate::figures::{assert_rows_are_current, assert_totals_are_the_rows_added_up, rows};
 use crate::helpers::{SECRETARIAT, spawn_app};
 
 /// The figures as computed before the aggregates: every history of the window, folded.
@@ -169,128 +167,6 @@ fn append(conn: &mut DbConnection, case_id: i64, events: &[geschillenportaal::st
         }
     }
     aggregates::mark(conn, case_id, Utc::now().naive_utc()).unwrap();
-}
-
-type Row = (
-    i64,
-    i64,
-    i64,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    [i32; 6],
-    Option<i32>,
-);
-
-fn rows(conn: &mut DbConnection) -> Vec<Row> {
-    case_figures::table
-        .order(case_figures::case_id)
-        .select(aggregates::FIGURE_COLUMNS)
-        .load::<(
-            i64,
-            i64,
-            i64,
-            NaiveDateTime,
-            Option<NaiveDateTime>,
-            (i32, i32, i32, i32, i32, i32),
-            Option<i32>,
-        )>(conn)
-        .unwrap()
-        .into_iter()
-        .map(|(id, s, p, at, closed, (a, b, c, d, e, f), days)| (id, s, p, at, closed, [a, b, c, d, e, f], days))
-        .collect()
-}
-
-/// The totals per scheme and provider (and per number of days to answer) are the rows received
-/// on or after the totals' first day, added up.
-fn assert_totals_are_the_rows_added_up(conn: &mut DbConnection) {
-    let since: chrono::NaiveDate = figure_totals_since::table
-        .select(figure_totals_since::from_day)
-        .first(conn)
-        .unwrap();
-    let mut expected: BTreeMap<(i64, i64), [i64; 7]> = BTreeMap::new();
-    let mut expected_days: BTreeMap<(i64, i64, i32), i64> = BTreeMap::new();
-    for row in rows(conn)
-        .into_iter()
-        .filter(|r| r.3 >= since.and_hms_opt(0, 0, 0).unwrap())
-    {
-        let counts = expected.entry((row.1, row.2)).or_default();
-        counts[0] += 1;
-        for (n, flag) in row.5.iter().enumerate() {
-            counts[n + 1] += i64::from(*flag);
-        }
-        if let Some(days) = row.6 {
-            *expected_days.entry((row.1, row.2, days)).or_default() += 1;
-        }
-    }
-    let totals: BTreeMap<(i64, i64), [i64; 7]> = figure_totals::table
-        .select((
-            figure_totals::scheme_id,
-            figure_totals::provider_id,
-            (
-                figure_totals::cases,
-                figure_totals::finished,
-                figure_totals::settled,
-                figure_totals::on_merits,
-                figure_totals::upheld,
-                figure_totals::compliance_known,
-                figure_totals::complied,
-            ),
-        ))
-        .load::<(i64, i64, (i64, i64, i64, i64, i64, i64, i64))>(conn)
-        .unwrap()
-        .into_iter()
-        .filter(|(_, _, (cases, ..))| *cases != 0)
-        .map(|(s, p, (a, b, c, d, e, f, g))| ((s, p), [a, b, c, d, e, f, g]))
-        .collect();
-    assert_eq!(totals, expected);
-    let days: BTreeMap<(i64, i64, i32), i64> = figure_answer_days::table
-        .select((
-            figure_answer_days::scheme_id,
-            figure_answer_days::provider_id,
-            figure_answer_days::days,
-            figure_answer_days::cases,
-        ))
-        .load::<(i64, i64, i32, i64)>(conn)
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.3 != 0)
-        .map(|(s, p, d, n)| ((s, p, d), n))
-        .collect();
-    assert_eq!(days, expected_days);
-}
-
-/// Every case has exactly one row, and it is what its history contributes now; the totals are
-/// the rows added up.
-fn assert_rows_are_current(conn: &mut DbConnection) {
-    assert_totals_are_the_rows_added_up(conn);
-    let ids: Vec<i64> = cases::table.order(cases::id).select(cases::id).load(conn).unwrap();
-    let rows = rows(conn);
-    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), ids, "one row per case");
-    let histories = queries::histories_of_ids(conn, &ids).unwrap();
-    for (row, history) in rows.iter().zip(&histories) {
-        let c = Contribution::of(history);
-        let flags = [
-            c.finished,
-            c.settled,
-            c.on_merits,
-            c.upheld,
-            c.compliance_known,
-            c.complied,
-        ]
-        .map(i32::from);
-        assert_eq!(
-            (row.1, row.2, row.3, row.5, row.6.map(i64::from)),
-            (
-                history.scheme_id,
-                history.provider_id,
-                history.submitted_at,
-                flags,
-                c.answer_days
-            ),
-            "case {}",
-            row.0
-        );
-    }
 }
 
 #[tokio::test]

@@ -62,7 +62,7 @@ fn plant_and_issue(conn: &mut DbConnection, case_id: i64, now: NaiveDateTime) ->
          {IBAN}. Mevrouw Kuipers-Brouwer kreeg niets. De commissie acht de klacht gegrond: de aanbieder betaalt \
          € 240,00 terug."
     );
-    diesel::insert_into(rulings::table)
+    let ruling_id = diesel::insert_into(rulings::table)
         .values((
             rulings::case_id.eq(case_id),
             rulings::status.eq("issued"),
@@ -79,7 +79,9 @@ fn plant_and_issue(conn: &mut DbConnection, case_id: i64, now: NaiveDateTime) ->
         ))
         .returning(rulings::id)
         .get_result(conn)
-        .unwrap()
+        .unwrap();
+    aggregates::mark(conn, case_id, now).unwrap();
+    ruling_id
 }
 
 fn planted() -> Vec<&'static str> {
@@ -297,6 +299,8 @@ fn bulk_rulings(conn: &mut DbConnection, case_id: i64, n: i64, postgres: bool) {
     for statement in statements {
         diesel::sql_query(statement).execute(conn).unwrap();
     }
+    // As issuing a ruling does: the case's figures are derived again.
+    aggregates::mark(conn, case_id, Utc::now().naive_utc()).unwrap();
 }
 
 fn plan(conn: &mut DbConnection, postgres: bool, sql: &str) -> String {
@@ -454,6 +458,7 @@ fn publish_text(
         .returning(rulings::id)
         .get_result(conn)
         .unwrap();
+    aggregates::mark(conn, case_id, published_at).unwrap();
     diesel::insert_into(p::table)
         .values((
             p::ruling_id.eq(ruling_id),

@@ -9,6 +9,9 @@
 //! browser or a missing axe-core into a failure. See docs/TESTING.md.
 
 #[allow(dead_code)]
+#[path = "../api/figures.rs"]
+mod figures;
+#[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
 
