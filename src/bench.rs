@@ -311,12 +311,7 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         progress(&format!("  statistics of {derived} cases derived"));
     }
 
-    if let DbConnection::Postgres(pg) = conn {
-        diesel::sql_query("ANALYZE").execute(pg)?;
-    }
-    if let DbConnection::Sqlite(sqlite) = conn {
-        diesel::sql_query("ANALYZE").execute(sqlite)?;
-    }
+    diesel::sql_query("ANALYZE").execute(conn)?;
 
     // The consumer of case 0 and the staff of the biggest provider; case 0's page is benchmarked.
     let kvk: String = providers::table

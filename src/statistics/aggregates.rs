@@ -80,53 +80,31 @@ struct Taken {
     case_id: i64,
 }
 
-/// The columns of `case_figures` in the order of a [`FigureRow`]: the worker's reads and the
-/// tests' read them so.
-pub type FigureColumns = (
-    case_figures::case_id,
-    case_figures::scheme_id,
-    case_figures::provider_id,
-    case_figures::submitted_at,
-    case_figures::closed_at,
-    (
-        case_figures::finished,
-        case_figures::settled,
-        case_figures::on_merits,
-        case_figures::upheld,
-        case_figures::compliance_known,
-        case_figures::complied,
-    ),
-    case_figures::answer_days,
-);
+/// A row of `case_figures`: what one case adds to its scheme's and provider's figures. Public for
+/// the tests, which check the rows against the histories (`tests/api/figures.rs`).
+#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_figures)]
+pub struct FigureRow {
+    pub case_id: i64,
+    pub scheme_id: i64,
+    pub provider_id: i64,
+    pub submitted_at: NaiveDateTime,
+    pub closed_at: Option<NaiveDateTime>,
+    #[diesel(embed)]
+    pub flags: FigureFlags,
+    pub answer_days: Option<i32>,
+}
 
-/// See [`FigureColumns`].
-pub const FIGURE_COLUMNS: FigureColumns = (
-    case_figures::case_id,
-    case_figures::scheme_id,
-    case_figures::provider_id,
-    case_figures::submitted_at,
-    case_figures::closed_at,
-    (
-        case_figures::finished,
-        case_figures::settled,
-        case_figures::on_merits,
-        case_figures::upheld,
-        case_figures::compliance_known,
-        case_figures::complied,
-    ),
-    case_figures::answer_days,
-);
-
-/// A row of `case_figures`.
-#[derive(Clone, Debug, Queryable)]
-struct FigureRow {
-    case_id: i64,
-    scheme_id: i64,
-    provider_id: i64,
-    submitted_at: NaiveDateTime,
-    closed_at: Option<NaiveDateTime>,
-    flags: (i32, i32, i32, i32, i32, i32),
-    answer_days: Option<i32>,
+/// A case's yes/no contributions, 0 or 1 each (integers, as both backends store them).
+#[derive(Clone, Copy, Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = case_figures)]
+pub struct FigureFlags {
+    pub finished: i32,
+    pub settled: i32,
+    pub on_merits: i32,
+    pub upheld: i32,
+    pub compliance_known: i32,
+    pub complied: i32,
 }
 
 /// The counts a row adds to its scheme's and provider's totals: cases, finished, settled, on the
@@ -143,21 +121,30 @@ impl FigureRow {
             provider_id: case.provider_id,
             submitted_at: case.submitted_at,
             closed_at,
-            flags: (
-                flag(c.finished),
-                flag(c.settled),
-                flag(c.on_merits),
-                flag(c.upheld),
-                flag(c.compliance_known),
-                flag(c.complied),
-            ),
+            flags: FigureFlags {
+                finished: flag(c.finished),
+                settled: flag(c.settled),
+                on_merits: flag(c.on_merits),
+                upheld: flag(c.upheld),
+                compliance_known: flag(c.compliance_known),
+                complied: flag(c.complied),
+            },
             answer_days: c.answer_days.and_then(|d| i32::try_from(d).ok()),
         }
     }
 
     fn counts(&self) -> Counts {
-        let (a, b, c, d, e, f) = self.flags;
-        [1, a, b, c, d, e, f].map(i64::from)
+        let f = self.flags;
+        [
+            1,
+            f.finished,
+            f.settled,
+            f.on_merits,
+            f.upheld,
+            f.compliance_known,
+            f.complied,
+        ]
+        .map(i64::from)
     }
 }
 
@@ -304,7 +291,7 @@ struct Rows {
 
 fn rows(conn: &mut DbConnection, which: Rows) -> QueryResult<Vec<FigureRow>> {
     use case_figures as f;
-    let mut query = f::table.select(FIGURE_COLUMNS).into_boxed();
+    let mut query = f::table.select(FigureRow::as_select()).into_boxed();
     if let Some(scheme) = which.scheme_id {
         query = query.filter(f::scheme_id.eq(scheme));
     }
@@ -391,7 +378,7 @@ pub fn catch_up_batch(conn: &mut DbConnection, batch: usize) -> QueryResult<usiz
         for chunk in ids.chunks(1000) {
             let old: Vec<FigureRow> = case_figures::table
                 .filter(case_figures::case_id.eq_any(chunk))
-                .select(FIGURE_COLUMNS)
+                .select(FigureRow::as_select())
                 .load(conn)?;
             old.iter()
                 .filter(|row| row.submitted_at >= since)
@@ -415,28 +402,8 @@ pub fn catch_up_batch(conn: &mut DbConnection, batch: usize) -> QueryResult<usiz
         new.iter()
             .filter(|row| row.submitted_at >= since)
             .for_each(|row| deltas.add(row, 1));
-        let values: Vec<_> = new
-            .iter()
-            .map(|row| {
-                let (a, b, c, d, e, f) = row.flags;
-                (
-                    case_figures::case_id.eq(row.case_id),
-                    case_figures::scheme_id.eq(row.scheme_id),
-                    case_figures::provider_id.eq(row.provider_id),
-                    case_figures::submitted_at.eq(row.submitted_at),
-                    case_figures::closed_at.eq(row.closed_at),
-                    case_figures::finished.eq(a),
-                    case_figures::settled.eq(b),
-                    case_figures::on_merits.eq(c),
-                    case_figures::upheld.eq(d),
-                    case_figures::compliance_known.eq(e),
-                    case_figures::complied.eq(f),
-                    case_figures::answer_days.eq(row.answer_days),
-                )
-            })
-            .collect();
         // 12 values a row: 500 rows stay below SQLite's limit of bound values.
-        for chunk in values.chunks(500) {
+        for chunk in new.chunks(500) {
             match conn {
                 DbConnection::Postgres(pg) => diesel::insert_into(case_figures::table).values(chunk).execute(pg)?,
                 DbConnection::Sqlite(lite) => diesel::insert_into(case_figures::table).values(chunk).execute(lite)?,

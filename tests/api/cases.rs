@@ -142,7 +142,7 @@ async fn a_case_goes_from_filing_to_mediation_with_emails_at_each_step() {
         .unwrap();
     assert!(page.contains("De storing lag bij de netbeheerder."));
 
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails: Vec<Received> = sink.received().iter().map(|m| parse_email(m)).collect();
     let to = |addr: &str| mails.iter().filter(|m| m.to == addr).count();
     // 4 state changes; the actor is never e-mailed about their own step.
@@ -335,7 +335,7 @@ async fn messages_respect_visibility_and_abusive_ones_wait_for_moderation() {
     assert!(staff_view.contains("onze storingslog"));
     assert!(!staff_view.contains("klootzak"), "others do not see a held message");
 
-    app.deliver_emails().await;
+    app.run_worker().await;
     let before = sink.received().len();
     let page = secretariat
         .get(app.url("/moderatie"))
@@ -356,7 +356,7 @@ async fn messages_respect_visibility_and_abusive_ones_wait_for_moderation() {
         .await
         .unwrap();
     assert_eq!(response.status(), 303);
-    app.deliver_emails().await;
+    app.run_worker().await;
     assert!(
         sink.received().len() > before,
         "releasing the message notifies its readers"
@@ -588,7 +588,7 @@ async fn a_missed_defence_deadline_is_reminded_then_handled_by_the_worker_once()
     app.act(&secretariat, id, "accept_complete", "").await;
     app.act(&secretariat, id, "waive_fee", "").await;
     assert_eq!(state_of(&app, id).await, "awaiting_defence");
-    app.deliver_emails().await;
+    app.run_worker().await;
     let before = sink.received().len();
     let due = app
         .with_db(move |c| {
@@ -617,7 +617,7 @@ async fn a_missed_defence_deadline_is_reminded_then_handled_by_the_worker_once()
             .unwrap()
     })
     .await;
-    app.deliver_emails().await;
+    app.run_worker().await;
     let reminders: Vec<Received> = sink.received()[before..].iter().map(|m| parse_email(m)).collect();
     assert_eq!(
         reminders.len(),

@@ -122,7 +122,7 @@ async fn a_party_asks_for_more_time_and_the_secretariat_grants_refuses_or_lets_i
         404,
         "decided once"
     );
-    app.deliver_emails().await;
+    app.run_worker().await;
     let told: Vec<String> = sink.received()[before..].iter().map(|m| parse_email(m).to).collect();
     assert!(told.contains(&CONSUMER.to_owned()) && told.contains(&STAFF.to_owned()));
 
@@ -146,7 +146,7 @@ async fn a_party_asks_for_more_time_and_the_secretariat_grants_refuses_or_lets_i
         format!("/zaken/{case_id}?notice=notice-extension-refused#uitstel")
     );
     assert_eq!(due_of(&app, case_id).await, wanted);
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails: Vec<Received> = sink.received()[before..].iter().map(|m| parse_email(m)).collect();
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, CONSUMER);

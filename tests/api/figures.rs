@@ -26,19 +26,30 @@ pub type Row = (
 pub fn rows(conn: &mut DbConnection) -> Vec<Row> {
     case_figures::table
         .order(case_figures::case_id)
-        .select(aggregates::FIGURE_COLUMNS)
-        .load::<(
-            i64,
-            i64,
-            i64,
-            NaiveDateTime,
-            Option<NaiveDateTime>,
-            (i32, i32, i32, i32, i32, i32),
-            Option<i32>,
-        )>(conn)
+        .select(aggregates::FigureRow::as_select())
+        .load(conn)
         .unwrap()
         .into_iter()
-        .map(|(id, s, p, at, closed, (a, b, c, d, e, f), days)| (id, s, p, at, closed, [a, b, c, d, e, f], days))
+        .map(|r| {
+            let f = r.flags;
+            let flags = [
+                f.finished,
+                f.settled,
+                f.on_merits,
+                f.upheld,
+                f.compliance_known,
+                f.complied,
+            ];
+            (
+                r.case_id,
+                r.scheme_id,
+                r.provider_id,
+                r.submitted_at,
+                r.closed_at,
+                flags,
+                r.answer_days,
+            )
+        })
         .collect()
 }
 

@@ -23,7 +23,7 @@ pub struct TestApp {
 
 /// At the end of every test that did not fail, each case's figure row must follow its history
 /// unless the case is marked for the worker (`figures::assert_rows_current_or_marked`): a writer of
-/// history that forgets `aggregates::mark` after the figures were derived (`deliver_emails` derives
+/// history that forgets `aggregates::mark` after the figures were derived (`run_worker` derives
 /// them) fails the test that exercises it.
 impl Drop for TestApp {
     fn drop(&mut self) {
@@ -362,10 +362,10 @@ pub fn link_in(text: &str, base_url: &str) -> String {
 }
 
 impl TestApp {
-    /// Runs the worker until the job table is empty (or nothing is due), and derives the
-    /// statistics of the cases changed so far, as its housekeeping does (so that a later change
-    /// that forgets its mark leaves a row out of date, which the check at the test's end finds).
-    pub async fn deliver_emails(&self) {
+    /// Runs the worker's jobs until none is due (so e-mails go out), then derives the statistics of
+    /// the cases changed so far, as its housekeeping does (so that a later change that forgets its
+    /// mark leaves a row out of date, which the check at the test's end finds).
+    pub async fn run_worker(&self) {
         let context = self.worker_context();
         while geschillenportaal::jobs::worker::run_one(&context, "test-worker")
             .await

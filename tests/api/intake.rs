@@ -436,7 +436,7 @@ async fn an_isp_that_ignored_a_registered_letter_for_five_weeks_is_taken_to_the_
     );
 
     // The confirmation and the secretariat's notice go out over SMTP.
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails: Vec<_> = sink.received().iter().map(|m| parse_email(m)).collect();
     assert_eq!(mails.len(), 2, "one confirmation, one notice");
     let confirmation = mails
@@ -877,7 +877,7 @@ async fn the_waiting_period_email_goes_out_once_and_not_for_a_filed_or_deleted_d
     assert_eq!(location(&gone), "/zaak-indienen?notice=intake-notice-deleted");
 
     // Nothing is due yet.
-    app.deliver_emails().await;
+    app.run_worker().await;
     assert!(sink.received().is_empty());
     let scheduled = app
         .with_db(|conn| {
@@ -902,7 +902,7 @@ async fn the_waiting_period_email_goes_out_once_and_not_for_a_filed_or_deleted_d
             .unwrap();
     })
     .await;
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails: Vec<_> = sink.received().iter().map(|m| parse_email(m)).collect();
     assert_eq!(mails.len(), 1, "only the kept draft is reminded");
     assert_eq!(mails[0].to, CONSUMER);
@@ -931,7 +931,7 @@ async fn the_waiting_period_email_goes_out_once_and_not_for_a_filed_or_deleted_d
         })
         .await;
     assert!(!again);
-    app.deliver_emails().await;
+    app.run_worker().await;
     assert_eq!(sink.received().len(), 1);
 }
 
@@ -1448,7 +1448,7 @@ async fn a_member_on_hold_gets_the_complaint_forwarded_once_and_nothing_is_filed
     let (first, second) = tokio::join!(forward(), forward());
     assert_eq!(first.unwrap().status(), 303);
     assert_eq!(second.unwrap().status(), 303);
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails: Vec<_> = sink.received().iter().map(|m| parse_email(m)).collect();
     assert_eq!(mails.len(), 2, "the provider and a copy for the consumer, once");
     let to_provider = mails

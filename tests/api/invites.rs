@@ -81,7 +81,7 @@ async fn the_secretariat_invites_provider_staff_who_choose_a_password_and_sign_i
         )
         .await;
     assert_eq!(response.status(), 200);
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails = sink.received();
     assert_eq!(mails.len(), 1);
     let mail = parse_email(&mails[0]);
@@ -157,7 +157,7 @@ async fn an_organisation_admin_invites_colleagues_of_their_own_organisation_only
         )
         .await;
     assert_eq!(response.status(), 200);
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails = sink.received();
     assert_eq!(parse_email(&mails[0]).subject, "Invitation to the Dispute Portal");
     accept_invitation(&app, &mails[0], "Collega", "lange-zin-voor-collega-2").await;
@@ -224,7 +224,7 @@ async fn a_mediator_is_invited_with_schemes_and_a_seat() {
         )
         .await;
     assert_eq!(response.status(), 200);
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails = sink.received();
     accept_invitation(
         &app,

@@ -542,7 +542,7 @@ async fn a_ruling_after_a_hearing_is_upheld_complied_with_and_the_case_closes() 
     assert_eq!(plan_hearing(&app, id, "10:00").await.status(), 303);
     assert_eq!(state_of(&app, id).await, "hearing_scheduled");
     assert_eq!(plan_hearing(&app, id, "14:30").await.status(), 303, "moved");
-    app.deliver_emails().await;
+    app.run_worker().await;
 
     // Both parties got the invitation and the move, each with a calendar file that parses back.
     let mut calendars = Vec::new();
@@ -618,7 +618,7 @@ async fn a_ruling_after_a_hearing_is_upheld_complied_with_and_the_case_closes() 
         .await
         .unwrap();
     assert!(queue.contains("TEL-"), "the ruling waits for review");
-    app.deliver_emails().await;
+    app.run_worker().await;
     let with_pdf = sink.received().iter().any(|raw| {
         let message = mail_parser::MessageParser::default().parse(raw.as_bytes()).unwrap();
         message.to().and_then(|a| a.first()).and_then(|a| a.address()) == Some(CONSUMER)

@@ -30,7 +30,7 @@ async fn a_consumer_registers_confirms_through_the_emailed_link_and_signs_in() {
     assert_eq!(location(&response), "/register/sent");
     assert!(app.get_html("/register/sent").await.contains("Controleer uw e-mail"));
 
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails = sink.received();
     assert_eq!(mails.len(), 1);
     let mail = parse_email(&mails[0]);
@@ -90,7 +90,7 @@ async fn registering_an_existing_address_answers_the_same_and_warns_the_owner() 
     let response = register(&app, "jan@example.nl", "nl").await;
     assert_eq!(response.status(), 303);
     assert_eq!(location(&response), "/register/sent");
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mail = parse_email(&sink.received()[0]);
     assert_eq!(mail.subject, "U heeft al een account");
     let count = app
@@ -179,7 +179,7 @@ async fn a_forgotten_password_is_reset_through_a_single_use_link_that_ends_all_s
         )
         .await;
     assert_eq!(location(&response), "/password/forgot/sent");
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mails = sink.received();
     assert_eq!(mails.len(), 1);
     let mail = parse_email(&mails[0]);
@@ -336,7 +336,7 @@ async fn a_new_email_address_takes_effect_only_after_confirmation() {
         .with_db(|c| users::table.select(users::email).first::<String>(c).unwrap())
         .await;
     assert_eq!(email, "jan@example.nl");
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mail = parse_email(&sink.received()[0]);
     assert_eq!(mail.to, "jan@nieuw.nl");
     let link = link_in(&mail.text, BASE);

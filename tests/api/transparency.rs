@@ -1763,7 +1763,7 @@ async fn a_webhook_receiver_gets_every_event_once_signed_also_after_being_down()
         app.act(&secretariat, case_id, "accept_complete", "").await.status(),
         303
     );
-    app.deliver_emails().await;
+    app.run_worker().await;
     let status: (String, i32) = app
         .with_db(|conn| {
             use geschillenportaal::db::schema::webhook_deliveries as d;
@@ -1798,8 +1798,8 @@ async fn a_webhook_receiver_gets_every_event_once_signed_also_after_being_down()
             .unwrap();
     })
     .await;
-    app.deliver_emails().await;
-    app.deliver_emails().await;
+    app.run_worker().await;
+    app.run_worker().await;
 
     let received = receiver.requests.lock().unwrap().clone();
     receiver.task.abort();

@@ -167,7 +167,7 @@ async fn register_provider(b: &mut Browser, app: &TestApp, sink: &SmtpSink, sche
 
 /// The invitee opens the e-mailed link, chooses a name and a password and lands on the dashboard.
 async fn accept_invitation(b: &mut Browser, app: &TestApp, sink: &SmtpSink, email: &str, name: &str, password: &str) {
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mail = sink
         .received()
         .iter()
@@ -214,7 +214,7 @@ async fn register(b: &mut Browser, name: &str, email: &str, password: &str) {
 /// The confirmation e-mail arrives over SMTP; its link opens the confirmation page, whose
 /// button confirms the address.
 async fn confirm_by_email(b: &mut Browser, app: &TestApp, sink: &SmtpSink, email: &str) {
-    app.deliver_emails().await;
+    app.run_worker().await;
     let mail = sink
         .received()
         .iter()
