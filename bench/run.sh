@@ -4,6 +4,7 @@
 #   bench/run.sh                                   # SQLite, 100,000 cases, 1,000,000 messages
 #   BENCH_CASES=10000 bench/run.sh                 # the small dataset, for the 10k-vs-100k comparison
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh   # on PostgreSQL
+#   BENCH_BIN=/path/to/other/geschillenportaal bench/run.sh   # measure another build on the same dataset
 #
 # Builds the release binary, generates the dataset once (`geschillenportaal bench-data`; kept under
 # $CARGO_TARGET_DIR/bench/ and reused; BENCH_FRESH=1 regenerates), starts the server on loopback,
@@ -27,8 +28,12 @@ for tool in wrk curl; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt install $tool)" >&2; exit 1; }
 done
 
-cargo build --release --locked --quiet
-BIN="$TARGET/release/geschillenportaal"
+if [ -n "${BENCH_BIN:-}" ]; then # another build, to compare two (docs/PERFORMANCE.md)
+  BIN=$(realpath "$BENCH_BIN")
+else
+  cargo build --release --locked --quiet
+  BIN="$TARGET/release/geschillenportaal"
+fi
 
 if [ -n "${BENCH_DATABASE_URL:-}" ]; then
   BACKEND=postgres

@@ -231,6 +231,7 @@ fn build_server(
     prometheus: PrometheusMetrics,
 ) -> Result<Server, StartupError> {
     let https = state.settings.uses_https();
+    let blocking_threads = state.settings.database_max_connections as usize + 2;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -281,6 +282,10 @@ fn build_server(
             .default_service(web::to(home::not_found))
     })
     .shutdown_timeout(30)
+    // A worker's blocking threads run database trips (at most one per connection, `Database::run`)
+    // and argon2 (one at a time). tokio's default of 256 per worker let busy workers keep ~90
+    // threads, each with its allocator's memory (docs/PERFORMANCE.md, item 14).
+    .worker_max_blocking_threads(blocking_threads)
     .listen(listener)?
     .run();
     Ok(server)

@@ -58,6 +58,7 @@ impl From<StorageError> for AppError {
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::Pool(e) => Self::Unavailable(e.to_string()),
+            StorageError::Busy => Self::Unavailable(StorageError::Busy.to_string()),
             StorageError::Query(e) => e.into(),
             other => Self::Internal(other.to_string()),
         }
