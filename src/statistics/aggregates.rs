@@ -134,17 +134,23 @@ impl FigureRow {
     }
 
     fn counts(&self) -> Counts {
-        let f = self.flags;
+        let [a, b, c, d, e, f] = self.flags.as_array();
+        [1, a, b, c, d, e, f].map(i64::from)
+    }
+}
+
+impl FigureFlags {
+    /// Finished, settled, on the merits, upheld, compliance known, complied: the order of [`Counts`]
+    /// after the case itself.
+    pub fn as_array(self) -> [i32; 6] {
         [
-            1,
-            f.finished,
-            f.settled,
-            f.on_merits,
-            f.upheld,
-            f.compliance_known,
-            f.complied,
+            self.finished,
+            self.settled,
+            self.on_merits,
+            self.upheld,
+            self.compliance_known,
+            self.complied,
         ]
-        .map(i64::from)
     }
 }
 

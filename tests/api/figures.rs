@@ -31,22 +31,13 @@ pub fn rows(conn: &mut DbConnection) -> Vec<Row> {
         .unwrap()
         .into_iter()
         .map(|r| {
-            let f = r.flags;
-            let flags = [
-                f.finished,
-                f.settled,
-                f.on_merits,
-                f.upheld,
-                f.compliance_known,
-                f.complied,
-            ];
             (
                 r.case_id,
                 r.scheme_id,
                 r.provider_id,
                 r.submitted_at,
                 r.closed_at,
-                flags,
+                r.flags.as_array(),
                 r.answer_days,
             )
         })
