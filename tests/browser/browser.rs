@@ -316,7 +316,13 @@ const done = arguments[arguments.length - 1];
     pub async fn finish(self) {
         let findings = self.findings.clone();
         std::fs::write(self.dir.join("accessibility.txt"), findings.join("\n")).expect("write findings");
-        let _ = self.client.close().await;
+        self.close().await;
         assert!(findings.is_empty(), "accessibility problems:\n{}", findings.join("\n"));
+    }
+
+    /// Ends the Chromium session. Killing chromedriver (on drop) does not end the browser it
+    /// started, which would go on running after the test.
+    pub async fn close(self) {
+        let _ = self.client.close().await;
     }
 }

@@ -1156,11 +1156,7 @@ async fn the_accessibility_check_reports_a_missing_label_a_second_h1_a_missing_l
         return;
     };
     b.open("/login", "login").await;
-    assert_eq!(
-        b.accessibility_problems().await,
-        Vec::<String>::new(),
-        "the login page is clean"
-    );
+    let on_the_clean_page = b.accessibility_problems().await;
     b.client
         .execute(
             r#"
@@ -1179,6 +1175,8 @@ light.style.background = '#fff';
         .await
         .unwrap();
     let problems = b.accessibility_problems().await.join("\n");
+    b.close().await;
+    assert_eq!(on_the_clean_page, Vec::<String>::new(), "the login page is clean");
     assert!(problems.contains("no lang attribute"), "{problems}");
     assert!(problems.contains("2 h1 elements"), "{problems}");
     assert!(problems.contains("unlabelled field naamloos"), "{problems}");
