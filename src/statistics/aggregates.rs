@@ -82,7 +82,7 @@ struct Taken {
 
 /// A row of `case_figures`: what one case adds to its scheme's and provider's figures. Public for
 /// the tests, which check the rows against the histories (`tests/api/figures.rs`).
-#[derive(Clone, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_figures)]
 pub struct FigureRow {
     pub case_id: i64,
@@ -96,7 +96,7 @@ pub struct FigureRow {
 }
 
 /// A case's yes/no contributions, 0 or 1 each (integers, as both backends store them).
-#[derive(Clone, Copy, Debug, Queryable, Selectable, Insertable)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = case_figures)]
 pub struct FigureFlags {
     pub finished: i32,
@@ -447,8 +447,36 @@ pub struct SchemeTallies {
     pub providers: BTreeMap<i64, Tally>,
 }
 
-/// A provider's row of `figure_totals`: the provider and its [`Counts`].
-type TotalsRow = (i64, i64, i64, i64, i64, i64, i64, i64);
+/// A row of `figure_totals`: a scheme's and provider's [`Counts`]. Public for the tests, which add
+/// up the figure rows and compare (`tests/api/figures.rs`).
+#[derive(Clone, Debug, Queryable, Selectable)]
+#[diesel(table_name = figure_totals)]
+pub struct TotalsRow {
+    pub scheme_id: i64,
+    pub provider_id: i64,
+    pub cases: i64,
+    pub finished: i64,
+    pub settled: i64,
+    pub on_merits: i64,
+    pub upheld: i64,
+    pub compliance_known: i64,
+    pub complied: i64,
+}
+
+impl TotalsRow {
+    /// The counts in the order of [`Counts`]: cases, then the flags of [`FigureFlags::as_array`].
+    pub fn counts(&self) -> [i64; 7] {
+        [
+            self.cases,
+            self.finished,
+            self.settled,
+            self.on_merits,
+            self.upheld,
+            self.compliance_known,
+            self.complied,
+        ]
+    }
+}
 
 /// Counts per provider that rows are added to and taken from.
 #[derive(Default)]
@@ -513,19 +541,10 @@ pub fn scheme_tallies(
     let mut accounts: BTreeMap<i64, Account> = BTreeMap::new();
     let totals: Vec<TotalsRow> = figure_totals::table
         .filter(figure_totals::scheme_id.eq(scheme_id))
-        .select((
-            figure_totals::provider_id,
-            figure_totals::cases,
-            figure_totals::finished,
-            figure_totals::settled,
-            figure_totals::on_merits,
-            figure_totals::upheld,
-            figure_totals::compliance_known,
-            figure_totals::complied,
-        ))
+        .select(TotalsRow::as_select())
         .load(conn)?;
-    for (provider, a, b, c, d, e, f, g) in totals {
-        accounts.entry(provider).or_default().counts = [a, b, c, d, e, f, g];
+    for row in totals {
+        accounts.entry(row.provider_id).or_default().counts = row.counts();
     }
     let days: Vec<(i64, i32, i64)> = figure_answer_days::table
         .filter(figure_answer_days::scheme_id.eq(scheme_id))

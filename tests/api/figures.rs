@@ -11,37 +11,16 @@ use geschillenportaal::db::schema::{
     case_figures, case_figures_stale, cases, figure_answer_days, figure_totals, figure_totals_since,
 };
 use geschillenportaal::db::{self, DbConnection};
-use geschillenportaal::statistics::{CaseHistory, Contribution, aggregates, queries};
+use geschillenportaal::statistics::aggregates::{self, FigureRow};
+use geschillenportaal::statistics::{CaseHistory, Contribution, queries};
 
-pub type Row = (
-    i64,
-    i64,
-    i64,
-    NaiveDateTime,
-    Option<NaiveDateTime>,
-    [i32; 6],
-    Option<i32>,
-);
-
-pub fn rows(conn: &mut DbConnection) -> Vec<Row> {
+/// Every row of `case_figures`, by case.
+pub fn rows(conn: &mut DbConnection) -> Vec<FigureRow> {
     case_figures::table
         .order(case_figures::case_id)
-        .select(aggregates::FigureRow::as_select())
+        .select(FigureRow::as_select())
         .load(conn)
         .unwrap()
-        .into_iter()
-        .map(|r| {
-            (
-                r.case_id,
-                r.scheme_id,
-                r.provider_id,
-                r.submitted_at,
-                r.closed_at,
-                r.flags.as_array(),
-                r.answer_days,
-            )
-        })
-        .collect()
 }
 
 /// The totals per scheme and provider (and per number of days to answer) are the rows received
@@ -55,36 +34,24 @@ pub fn assert_totals_are_the_rows_added_up(conn: &mut DbConnection) {
     let mut expected_days: BTreeMap<(i64, i64, i32), i64> = BTreeMap::new();
     for row in rows(conn)
         .into_iter()
-        .filter(|r| r.3 >= since.and_hms_opt(0, 0, 0).unwrap())
+        .filter(|r| r.submitted_at >= since.and_hms_opt(0, 0, 0).unwrap())
     {
-        let counts = expected.entry((row.1, row.2)).or_default();
+        let counts = expected.entry((row.scheme_id, row.provider_id)).or_default();
         counts[0] += 1;
-        for (n, flag) in row.5.iter().enumerate() {
-            counts[n + 1] += i64::from(*flag);
+        for (n, flag) in row.flags.as_array().into_iter().enumerate() {
+            counts[n + 1] += i64::from(flag);
         }
-        if let Some(days) = row.6 {
-            *expected_days.entry((row.1, row.2, days)).or_default() += 1;
+        if let Some(days) = row.answer_days {
+            *expected_days.entry((row.scheme_id, row.provider_id, days)).or_default() += 1;
         }
     }
     let totals: BTreeMap<(i64, i64), [i64; 7]> = figure_totals::table
-        .select((
-            figure_totals::scheme_id,
-            figure_totals::provider_id,
-            (
-                figure_totals::cases,
-                figure_totals::finished,
-                figure_totals::settled,
-                figure_totals::on_merits,
-                figure_totals::upheld,
-                figure_totals::compliance_known,
-                figure_totals::complied,
-            ),
-        ))
-        .load::<(i64, i64, (i64, i64, i64, i64, i64, i64, i64))>(conn)
+        .select(aggregates::TotalsRow::as_select())
+        .load(conn)
         .unwrap()
         .into_iter()
-        .filter(|(_, _, (cases, ..))| *cases != 0)
-        .map(|(s, p, (a, b, c, d, e, f, g))| ((s, p), [a, b, c, d, e, f, g]))
+        .filter(|row| row.cases != 0)
+        .map(|row| ((row.scheme_id, row.provider_id), row.counts()))
         .collect();
     assert_eq!(totals, expected);
     let days: BTreeMap<(i64, i64, i32), i64> = figure_answer_days::table
@@ -108,8 +75,14 @@ pub fn assert_totals_are_the_rows_added_up(conn: &mut DbConnection) {
 type Compared = (i64, i64, NaiveDateTime, [i32; 6], Option<i64>);
 
 /// What a figure row says of its case.
-fn row_of(row: &Row) -> Compared {
-    (row.1, row.2, row.3, row.5, row.6.map(i64::from))
+fn row_of(row: &FigureRow) -> Compared {
+    (
+        row.scheme_id,
+        row.provider_id,
+        row.submitted_at,
+        row.flags.as_array(),
+        row.answer_days.map(i64::from),
+    )
 }
 
 /// What the case's history says its figure row should be.
@@ -137,10 +110,14 @@ pub fn assert_rows_are_current(conn: &mut DbConnection) {
     assert_totals_are_the_rows_added_up(conn);
     let ids: Vec<i64> = cases::table.order(cases::id).select(cases::id).load(conn).unwrap();
     let rows = rows(conn);
-    assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), ids, "one row per case");
+    assert_eq!(
+        rows.iter().map(|r| r.case_id).collect::<Vec<_>>(),
+        ids,
+        "one row per case"
+    );
     let histories = queries::histories_of_ids(conn, &ids).unwrap();
     for (row, history) in rows.iter().zip(&histories) {
-        assert_eq!(row_of(row), derived(history), "case {}", row.0);
+        assert_eq!(row_of(row), derived(history), "case {}", row.case_id);
     }
 }
 
@@ -161,7 +138,7 @@ pub fn assert_rows_current_or_marked(conn: &mut DbConnection) {
             .into_iter()
             .filter(|id| !marked.contains(id))
             .collect();
-        let rows: BTreeMap<i64, Row> = rows(conn).into_iter().map(|row| (row.0, row)).collect();
+        let rows: BTreeMap<i64, FigureRow> = rows(conn).into_iter().map(|row| (row.case_id, row)).collect();
         for history in queries::histories_of_ids(conn, &ids)? {
             let row = rows.get(&history.case_id).unwrap_or_else(|| {
                 panic!(

@@ -248,7 +248,6 @@ pub fn smtp_settings(port: u16) -> impl FnOnce(&mut Settings) {
     }
 }
 
-/// A TCP proxy on loopback, to cut and restore the path to PostgreSQL in fault tests.
 /// An app whose PostgreSQL is reached through a [`TcpProxy`], for tests that cut the path to it;
 /// returns the app, the proxy and the address the proxy forwards to (to start it again on the same
 /// port). `None`, with a message, without `TEST_DATABASE_URL`.
@@ -279,6 +278,7 @@ pub async fn spawn_app_behind_proxy() -> Option<(TestApp, TcpProxy, String)> {
     Some((app, proxy, upstream))
 }
 
+/// A TCP proxy on loopback, to cut and restore the path to PostgreSQL in fault tests.
 pub struct TcpProxy {
     pub port: u16,
     tasks: tokio::task::JoinSet<()>,
