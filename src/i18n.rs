@@ -145,7 +145,7 @@ impl handlebars::HelperDef for TranslateHelper {
     fn call<'reg: 'rc, 'rc>(
         &self,
         h: &Helper<'rc>,
-        _: &'reg Handlebars<'reg>,
+        registry: &'reg Handlebars<'reg>,
         ctx: &'rc Context,
         _: &mut RenderContext<'reg, 'rc>,
         out: &mut dyn Output,
@@ -173,15 +173,19 @@ impl handlebars::HelperDef for TranslateHelper {
                 return Ok(());
             }
         }
+        // The helper writes its text as it is (a helper's output is not escaped), so the arguments,
+        // which carry what users typed (names, e-mail addresses), are escaped here with the registry's
+        // own function: HTML for pages and HTML e-mails, nothing for plain-text e-mails.
+        let escape = registry.get_escape_fn();
         let args: HashMap<Cow<'static, str>, FluentValue<'_>> = h
             .hash()
             .iter()
             .map(|(name, value)| {
                 let value = match value.value() {
                     serde_json::Value::Number(n) => FluentValue::from(n.as_f64().unwrap_or_default()),
-                    serde_json::Value::String(s) => FluentValue::from(s.clone()),
+                    serde_json::Value::String(s) => FluentValue::from(escape(s)),
                     serde_json::Value::Null => FluentValue::from(""),
-                    other => FluentValue::from(other.to_string()),
+                    other => FluentValue::from(escape(&other.to_string())),
                 };
                 (Cow::Owned((*name).to_owned()), value)
             })

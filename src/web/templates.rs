@@ -115,6 +115,20 @@ mod tests {
     }
 
     #[test]
+    fn what_users_typed_in_a_messages_arguments_is_escaped_in_html_and_kept_in_plain_text() {
+        let name = r#"<img src=x onerror=alert(1)> & "Jan""#;
+        let data = serde_json::json!({ "lang": "nl", "name": name });
+        let template = r#"{{t "dashboard-signed-in-as" name=name}}"#;
+        let html = build().unwrap().render_template(template, &data).unwrap();
+        assert_eq!(
+            html,
+            "U bent ingelogd als &lt;img src&#x3D;x onerror&#x3D;alert(1)&gt; &amp; &quot;Jan&quot;."
+        );
+        let plain = build_plain_text().unwrap().render_template(template, &data).unwrap();
+        assert_eq!(plain, format!("U bent ingelogd als {name}."));
+    }
+
+    #[test]
     fn every_template_compiles() {
         let registry = build().expect("templates compile");
         assert!(registry.has_template("layout"));

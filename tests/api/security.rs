@@ -78,9 +78,23 @@ async fn script_in_every_stored_free_text_field_is_shown_as_text_never_run() {
     assert_shown_escaped(&html, "registration name in the user list");
     assert_inert(&html, "registration name in the user list");
 
+    // A name inside a sentence of the catalogue (`{{t … name=…}}`, written by the helper itself):
+    // the staff member's own dashboard.
+    app.with_db(|c| {
+        diesel::update(users::table.filter(users::email.eq(STAFF)))
+            .set(users::display_name.eq(XSS))
+            .execute(c)
+            .unwrap()
+    })
+    .await;
+    let staff = app.client_for(STAFF).await;
+    let (status, html) = page(&app, &staff, "/dashboard").await;
+    assert_eq!(status, 200);
+    assert_shown_escaped(&html, "the name in the dashboard's greeting");
+    assert_inert(&html, "the name in the dashboard's greeting");
+
     // An action's note (the defence) and a thread message, seen by the other party.
     let secretariat = app.client_for(SECRETARIAT).await;
-    let staff = app.client_for(STAFF).await;
     let consumer = app.client_for(CONSUMER).await;
     assert_eq!(
         app.act(&secretariat, case_id, "accept_complete", XSS).await.status(),
