@@ -2,6 +2,7 @@
 //! gives journeys small verbs (`open`, `fill`, `press`, `snapshot`) that screenshot and check
 //! every page they reach.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -45,11 +46,16 @@ fn axe_source() -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
+/// chromedriver in a process group of its own, with the Chromium it starts. Dropping it (also when
+/// a journey panics half-way) kills the whole group: killing chromedriver alone leaves the browser
+/// running.
 struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
+        let group = i32::try_from(self.0.id()).expect("a process id");
+        // SAFETY: kill(2) with a negative pid signals that process group; it reads no memory of ours.
+        unsafe { libc::kill(-group, libc::SIGKILL) };
         let _ = self.0.wait();
     }
 }
@@ -91,6 +97,7 @@ impl Browser {
         let driver = Driver(
             Command::new(&chromedriver)
                 .arg(format!("--port={port}"))
+                .process_group(0)
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
