@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::assignment::{self, AssignmentError, AssignmentRequest, CaseStage, MediatorCandidate, PanelRole};
 use super::lifecycle::CaseState;
-use super::queries::{self, ACTIVE_ASSIGNMENT, CaseRow};
+use super::queries::{self, ACTIVE_ASSIGNMENT, CaseRow, Seat};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
 use crate::db::DbConnection;
@@ -107,45 +107,31 @@ pub fn load_candidates(conn: &mut DbConnection) -> QueryResult<Vec<MediatorCandi
 }
 
 /// The staffing part of the case page: who sits, in which seat, and the steps this user may take.
-pub fn section(conn: &mut DbConnection, case: &CaseRow, actor: &Actor, relation: Relation) -> QueryResult<Value> {
-    let rows: Vec<(i64, i64, String, String, String, String)> = case_assignments::table
-        .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
-        .filter(case_assignments::case_id.eq(case.id))
-        .filter(queries::assignment_is_active())
-        .order(case_assignments::id)
-        .select((
-            case_assignments::id,
-            case_assignments::user_id,
-            users::display_name,
-            case_assignments::panel_role,
-            case_assignments::status,
-            case_assignments::reason,
-        ))
-        .load(conn)?;
+pub fn section(seats: &[Seat], case: &CaseRow, actor: &Actor, relation: Relation) -> Value {
     let open = case.state.parse::<CaseState>().is_ok_and(CaseState::is_open);
     let may = |step| open && policy::can_take_staffing_step(actor, relation, step);
-    let members: Vec<Value> = rows
+    let members: Vec<Value> = seats
         .iter()
-        .map(|(id, user_id, name, seat, status, reason)| {
-            let challenged = status == "challenged";
+        .map(|seat| {
+            let challenged = seat.status == "challenged";
             json!({
-                "id": id,
-                "name": name,
-                "seat": seat,
-                "status": status,
+                "id": seat.id,
+                "name": seat.name,
+                "seat": seat.panel_role,
+                "status": seat.status,
                 // Beside the decision form; the parties read the grounds in the timeline.
-                "reason": if challenged && relation == Relation::Secretariat { Some(reason) } else { None },
-                "can_recuse": *user_id == actor.user_id && may(StaffingStep::Recuse),
+                "reason": if challenged && relation == Relation::Secretariat { Some(&seat.reason) } else { None },
+                "can_recuse": seat.user_id == actor.user_id && may(StaffingStep::Recuse),
                 "can_challenge": !challenged && may(StaffingStep::Challenge),
                 "can_decide": challenged && may(StaffingStep::DecideChallenge),
             })
         })
         .collect();
-    Ok(json!({
+    json!({
         "members": members,
         "can_propose": may(StaffingStep::Propose),
-        "can_confirm": rows.iter().any(|row| row.4 == "proposed") && may(StaffingStep::Confirm),
-    }))
+        "can_confirm": seats.iter().any(|seat| seat.status == "proposed") && may(StaffingStep::Confirm),
+    })
 }
 
 /// Loads the case and the actor's relation to it inside a transaction; 404 when the case is not

@@ -91,8 +91,13 @@ async fn case_page(
     let loaded = state
         .db
         .run(move |conn| -> Result<_, AppError> {
-            let (case, parties, queries::CaseHead { provider, consumer }) =
-                queries::case_with_parties_and_head(conn, case_id)?.ok_or(AppError::NotFound)?;
+            let queries::CasePageHead {
+                case,
+                parties,
+                provider,
+                consumer,
+                seats,
+            } = queries::case_page_head(conn, case_id)?.ok_or(AppError::NotFound)?;
             policy::ensure(policy::can_view_case(&actor, &parties))?;
             let relation = policy::relation(&actor, &parties);
             let rules = rules_cache.rules_of(conn, &case)?;
@@ -111,7 +116,7 @@ async fn case_page(
                 .load(c))?;
             let messages = thread::visible_messages(conn, case_id, &actor, &parties)?;
             let files = service::visible_documents(conn, case_id, &actor, &parties)?;
-            let staffing = super::assignments::section(conn, &case, &actor, relation)?;
+            let staffing = super::assignments::section(&seats, &case, &actor, relation);
             let extensions = super::extensions::section(conn, &case, &actor, relation)?;
             let outcomes = crate::outcome_pages::sections(conn, &actor, &case, &parties, &rules.rules)?;
             Ok((

@@ -89,19 +89,32 @@ pub fn case_with_parties(conn: &mut DbConnection, case_id: i64) -> QueryResult<O
     Ok(Some((case, parties)))
 }
 
-/// What the top of the case page shows besides the case: the provider's legal name and KvK number
-/// and the consumer's name and e-mail address.
-pub struct CaseHead {
+/// The case page's first read: the case, who its parties are (for the policy), what the top of the
+/// page shows besides the case (the provider's legal name and KvK number, the consumer's name and
+/// e-mail address) and the active seats.
+pub struct CasePageHead {
+    pub case: CaseRow,
+    pub parties: CaseParties,
     pub provider: (String, String),
     pub consumer: (String, String),
+    pub seats: Vec<Seat>,
 }
 
-/// [`case_with_parties`] with the [`CaseHead`], the case, provider and consumer in one joined
-/// lookup: the case page is read on every view, and on PostgreSQL each query is a round trip.
-pub fn case_with_parties_and_head(
-    conn: &mut DbConnection,
-    case_id: i64,
-) -> QueryResult<Option<(CaseRow, CaseParties, CaseHead)>> {
+/// An active seat on a case (proposed, confirmed or challenged), with the member's name.
+#[derive(Debug, Clone, Queryable)]
+pub struct Seat {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub panel_role: String,
+    pub status: String,
+    pub reason: String,
+}
+
+/// The [`CasePageHead`]: the case, provider and consumer in one joined lookup, and the active seats. The seats' members are the case's mediators for the policy ([`mediator_ids`]) and the
+/// page's staffing section shows the seats, so one query serves both: the page is read on every view,
+/// and on PostgreSQL each query is a round trip.
+pub fn case_page_head(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<CasePageHead>> {
     let head = on_backend!(conn, |c| cases::table
         .inner_join(providers::table.on(providers::id.eq(cases::provider_id)))
         .inner_join(users::table.on(users::id.eq(cases::consumer_id)))
@@ -116,12 +129,32 @@ pub fn case_with_parties_and_head(
     let Some((case, provider, consumer)) = head else {
         return Ok(None);
     };
+    let seats: Vec<Seat> = on_backend!(conn, |c| case_assignments::table
+        .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
+        .filter(case_assignments::case_id.eq(case_id))
+        .filter(assignment_is_active())
+        .order(case_assignments::id)
+        .select((
+            case_assignments::id,
+            case_assignments::user_id,
+            users::display_name,
+            case_assignments::panel_role,
+            case_assignments::status,
+            case_assignments::reason,
+        ))
+        .load(c))?;
     let parties = CaseParties {
         consumer_id: case.consumer_id,
         provider_id: case.provider_id,
-        mediator_ids: mediator_ids(conn, case_id)?,
+        mediator_ids: seats.iter().map(|seat| seat.user_id).collect(),
     };
-    Ok(Some((case, parties, CaseHead { provider, consumer })))
+    Ok(Some(CasePageHead {
+        case,
+        parties,
+        provider,
+        consumer,
+        seats,
+    }))
 }
 
 /// A line of a case list.
