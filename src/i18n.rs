@@ -133,6 +133,22 @@ fn language_index(language: Language) -> usize {
     }
 }
 
+/// Calls `use_text` with the message `key` has without arguments, formatted once per thread and
+/// language (see `PLAIN_MESSAGES`); `None` when neither the language nor Dutch has `key`.
+/// `use_text` runs while the cache is borrowed, so it must not translate itself.
+pub fn with_plain<R>(language: Language, key: &str, use_text: impl FnOnce(&str) -> R) -> Option<R> {
+    PLAIN_MESSAGES.with_borrow_mut(|messages| {
+        let messages = &mut messages[language_index(language)];
+        if let Some(text) = messages.get(key) {
+            return Some(use_text(text));
+        }
+        let text = try_translate(language, key, &HashMap::new())?;
+        let result = use_text(&text);
+        messages.insert(key.into(), text.into_boxed_str());
+        Some(result)
+    })
+}
+
 /// Handlebars helper `{{t "key" name=value}}`; the key may also be a variable or a
 /// sub-expression (`{{t (concat "state-" state)}}`). The language comes from the
 /// template data's `lang`. In strict builds (tests, debug) an unknown key is an error,
@@ -164,14 +180,12 @@ impl handlebars::HelperDef for TranslateHelper {
             .and_then(|l| l.as_str())
             .and_then(Language::from_code)
             .unwrap_or_default();
-        let plain = h.hash().is_empty();
-        if plain {
-            let written = PLAIN_MESSAGES
-                .with_borrow(|messages| messages[language_index(language)].get(key).map(|text| out.write(text)));
-            if let Some(written) = written {
-                written?;
-                return Ok(());
-            }
+        if h.hash().is_empty() {
+            return match with_plain(language, key, |text| out.write(text)) {
+                Some(written) => Ok(written?),
+                None if self.strict => Err(missing(key, language)),
+                None => Ok(out.write(key)?),
+            };
         }
         // The helper writes its text as it is (a helper's output is not escaped), so the arguments,
         // which carry what users typed (names, e-mail addresses), are escaped here with the registry's
@@ -192,21 +206,16 @@ impl handlebars::HelperDef for TranslateHelper {
             .collect();
         let text = match try_translate(language, key, &args) {
             Some(text) => text,
-            None if self.strict => {
-                return Err(
-                    RenderErrorReason::Other(format!("missing translation '{key}' for {}", language.code())).into(),
-                );
-            }
+            None if self.strict => return Err(missing(key, language)),
             None => key.to_owned(),
         };
         out.write(&text)?;
-        if plain {
-            PLAIN_MESSAGES.with_borrow_mut(|messages| {
-                messages[language_index(language)].insert(key.into(), text.into_boxed_str())
-            });
-        }
         Ok(())
     }
+}
+
+fn missing(key: &str, language: Language) -> handlebars::RenderError {
+    RenderErrorReason::Other(format!("missing translation '{key}' for {}", language.code())).into()
 }
 
 #[cfg(test)]

@@ -199,6 +199,8 @@ pub enum Standing {
 }
 
 impl Standing {
+    pub const ALL: [Standing; 3] = [Standing::Member, Standing::OnHold, Standing::NotMember];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Standing::Member => "member",
@@ -248,6 +250,13 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    pub const ALL: [Verdict; 4] = [
+        Verdict::CanFile,
+        Verdict::ForwardOnly,
+        Verdict::NotCovered,
+        Verdict::NeedContractDate,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Verdict::CanFile => "can_file",

@@ -691,20 +691,31 @@ async fn the_public_check_answers_membership_at_the_boundary_days_in_three_langu
     );
 
     // The page, in each language, on the last day and the day after.
-    for (language, member, not_member, explanation) in [
+    for (language, member, not_member, explanation, on_date, period) in [
         (
             "nl",
             "Aangesloten",
             "Niet aangesloten",
             "was op 3 maart 2025 aangesloten",
+            "Op 3 maart 2025",
+            "van 4 maart 2020 tot en met 3 maart 2025 (beëindigd)",
         ),
         (
             "en",
             "Affiliated",
             "Not affiliated",
             "was affiliated with De Geschillencommissie Telecommunicatie on 3 March 2025",
+            "On 3 March 2025",
+            "from 4 March 2020 up to and including 3 March 2025 (ended)",
         ),
-        ("pl", "Zrzeszony", "Niezrzeszony", "w dniu 3 marca 2025"),
+        (
+            "pl",
+            "Zrzeszony",
+            "Niezrzeszony",
+            "w dniu 3 marca 2025",
+            "W dniu 3 marca 2025",
+            "od 4 marca 2020 do 3 marca 2025 włącznie (zakończony)",
+        ),
     ] {
         let client = reqwest::Client::new();
         let page = |date: &'static str| {
@@ -726,6 +737,8 @@ async fn the_public_check_answers_membership_at_the_boundary_days_in_three_langu
             "{language}: {tel}"
         );
         assert!(tel.contains(explanation), "{language}: {tel}");
+        assert!(tel.contains(&format!("<dt>{on_date}</dt>")), "{language}: {tel}");
+        assert!(tel.contains(&format!("<li>{period}</li>")), "{language}: {tel}");
         assert!(
             tel.contains("href=\"/zaak-indienen\""),
             "{language}: a link to file a case"
