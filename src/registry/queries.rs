@@ -678,14 +678,27 @@ pub struct SchemeFacts {
     pub basis: MembershipDateBasis,
 }
 
-/// Every active scheme with the membership date basis of the rules in force `today`.
+/// Every scheme with the membership date basis of the rules in force `today`, in one query (the rules
+/// version found by a correlated subquery per scheme): the public check runs this on every view.
 pub fn scheme_facts(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<BTreeMap<i64, SchemeFacts>> {
-    let mut facts = BTreeMap::new();
-    for scheme in super::all_schemes(conn)? {
-        let basis = super::rules_in_force(conn, scheme.id, today)?
-            .and_then(|r| r.membership_date_basis.parse().ok())
-            .unwrap_or(MembershipDateBasis::ContractDate);
-        facts.insert(scheme.id, SchemeFacts { scheme, basis });
-    }
-    Ok(facts)
+    let basis_in_force = scheme_rules::table
+        .filter(scheme_rules::scheme_id.eq(schemes::id))
+        .filter(scheme_rules::valid_from.le(today))
+        .order(scheme_rules::valid_from.desc())
+        .select(scheme_rules::membership_date_basis)
+        .limit(1)
+        .single_value();
+    let rows: Vec<(Scheme, Option<String>)> = schemes::table
+        .order(schemes::id)
+        .select((Scheme::as_select(), basis_in_force))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(scheme, basis)| {
+            let basis = basis
+                .and_then(|b| b.parse().ok())
+                .unwrap_or(MembershipDateBasis::ContractDate);
+            (scheme.id, SchemeFacts { scheme, basis })
+        })
+        .collect())
 }

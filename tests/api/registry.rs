@@ -1244,3 +1244,47 @@ async fn a_scheme_added_while_the_list_is_kept_is_found_by_its_code_at_once() {
     // A code that no scheme has is still no scheme.
     assert!(!page("/statistieken?scheme=XYZ").await.contains(" selected>"));
 }
+
+#[tokio::test]
+async fn the_check_reads_each_schemes_rules_in_force_on_the_day_in_one_query() {
+    let app = spawn_app().await;
+    let seeded = seed_schemes(&app).await;
+    let tel = seeded.tel;
+    let facts = app
+        .with_db(move |conn| {
+            let mut rules = SchemeRules::commission_defaults();
+            rules.membership_date_basis = registry::rules::MembershipDateBasis::RequestDate;
+            let now = Utc::now().naive_utc();
+            registry::add_rules_version(conn, tel, &rules, d(2026, 5, 1), None, now).unwrap();
+            [d(1999, 12, 31), d(2026, 4, 30), d(2026, 5, 1)].map(|day| {
+                queries::scheme_facts(conn, day)
+                    .unwrap()
+                    .into_values()
+                    .map(|f| (f.scheme.code, f.basis.as_str()))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .await;
+    let expect = |tel: &'static str, ictw: &'static str| {
+        vec![
+            ("TEL".to_owned(), tel),
+            ("ICT".to_owned(), "contract_date"),
+            ("ICTW".to_owned(), ictw),
+        ]
+    };
+    assert_eq!(
+        facts[0],
+        expect("contract_date", "contract_date"),
+        "before any rules: the contract date"
+    );
+    assert_eq!(
+        facts[1],
+        expect("contract_date", "request_date"),
+        "the day before the new version"
+    );
+    assert_eq!(
+        facts[2],
+        expect("request_date", "request_date"),
+        "the new version's first day"
+    );
+}
