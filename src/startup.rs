@@ -56,8 +56,11 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    fn new() -> Self {
+    fn new(db: &Database) -> Self {
         let registry = Registry::new();
+        registry
+            .register(Box::new(db.statements().clone()))
+            .expect("metric registered once");
         let job_queue_depth =
             IntGauge::new("portal_job_queue_depth", "Jobs waiting in the durable job table").expect("valid metric");
         registry
@@ -104,11 +107,11 @@ impl WorkerContext {
             .await
             .expect("migration task")?;
         Ok(Self {
+            metrics: Metrics::new(&db),
             db,
             mailer: Arc::new(Mailer::from_settings(settings).map_err(StartupError::Mail)?),
             emails: Arc::new(EmailTemplates::build().map_err(Box::new)?),
             settings: Arc::new(settings.clone()),
-            metrics: Metrics::new(),
         })
     }
 }
@@ -132,7 +135,7 @@ impl Application {
             Some(path) => WordList::parse(&std::fs::read_to_string(path)?),
             None => moderation::default_list(),
         });
-        let metrics = Metrics::new();
+        let metrics = Metrics::new(&db);
 
         let startup_db = db.clone();
         let load_demo = settings.demo;
