@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
@@ -42,14 +43,30 @@ impl FromRequest for Identity {
             let cached = cached.clone();
             return Box::pin(async move { Ok(cached) });
         }
+        let pending = req
+            .extensions_mut()
+            .get_or_insert_with(PendingIdentity::default)
+            .clone();
         let req = req.clone();
         Box::pin(async move {
-            let identity = resolve(&req).await?;
-            req.extensions_mut().insert(identity.clone());
-            Ok(identity)
+            let identity = pending
+                .0
+                .get_or_try_init(|| async {
+                    let identity = resolve(&req).await?;
+                    req.extensions_mut().insert(identity.clone());
+                    Ok::<_, AppError>(identity)
+                })
+                .await?;
+            Ok(identity.clone())
         })
     }
 }
+
+/// The look-up in progress, shared by the request's extractors: actix makes all of a handler's
+/// extractors before it awaits any, so each would miss the cached [`Identity`] and look the session
+/// up again (two look-ups per page, seen in PostgreSQL's statement log). They await this one instead.
+#[derive(Clone, Default)]
+struct PendingIdentity(Rc<tokio::sync::OnceCell<Identity>>);
 
 async fn resolve(req: &HttpRequest) -> Result<Identity, AppError> {
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {

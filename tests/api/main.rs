@@ -3,6 +3,7 @@
 
 mod accounts;
 mod authorization;
+mod budgets;
 mod cases;
 mod cases_api;
 mod extensions;

@@ -1,0 +1,59 @@
+//! Statement budgets: the pages read on every view run a fixed, small number of statements, counted
+//! by the pool's own counter (`portal_db_statements_total` in `/metrics`). On PostgreSQL each
+//! statement is a round trip, so a budget that grows is a page that got slower (or an N+1).
+
+use crate::helpers::{CONSUMER, STAFF, TestApp, spawn_app};
+
+async fn statements_run(app: &TestApp) -> u64 {
+    let metrics = app.get_html("/metrics").await;
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("portal_db_statements_total "))
+        .and_then(|count| count.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no statement counter in /metrics:\n{metrics}"))
+}
+
+/// The statements one view of `path` runs, as the fewest of three views: on PostgreSQL a
+/// connection idle for a second is tested with `SELECT 1` at checkout (counted too), which a slow
+/// test machine may add to any one view.
+async fn statements_of_a_view(app: &TestApp, client: &reqwest::Client, path: &str) -> u64 {
+    let view = || async {
+        let response = client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        response.text().await.unwrap();
+    };
+    view().await; // the first view fills the per-node caches (rules, scheme lists)
+    let mut fewest = u64::MAX;
+    for _ in 0..3 {
+        let before = statements_run(app).await;
+        view().await;
+        fewest = fewest.min(statements_run(app).await - before);
+    }
+    fewest
+}
+
+#[tokio::test]
+async fn the_pages_read_on_every_view_stay_within_their_statement_budgets() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    app.make_provider_a_member(case_id).await;
+    let consumer = app.client_for(CONSUMER).await;
+    let staff = app.client_for(STAFF).await;
+    let anonymous = reqwest::Client::new();
+
+    // The session (once per request, however many extractors ask), the case with its provider and
+    // consumer, its seats, the timeline, messages, documents, extension requests, offers, hearing
+    // and rulings.
+    let case_page = statements_of_a_view(&app, &consumer, &format!("/zaken/{case_id}")).await;
+    assert!(case_page <= 10, "the consumer's case page: {case_page} statements");
+
+    // The session and the queue in two index walks (cases with a deadline, then, the page having
+    // room, those without); the sector's figures come from the per-node cache.
+    let queue = statements_of_a_view(&app, &staff, "/dashboard").await;
+    assert!(queue <= 3, "the provider's queue: {queue} statements");
+
+    // No session: the matching providers' ids, the providers, their memberships, and the schemes
+    // with the rules in force (one query, not one per scheme).
+    let check = statements_of_a_view(&app, &anonymous, "/aangesloten?q=aanbieder").await;
+    assert!(check <= 4, "the membership check page: {check} statements");
+}
