@@ -250,7 +250,12 @@ pub fn sections(
     let settled_by_offer = history.iter().any(|(o, _)| o.status() == OfferStatus::Accepted);
 
     // Hearing and expert investigation
-    let hearing = hearings::handlers::current(conn, case.id)?;
+    let may_have_hearing = state.may_have_hearing_or_ruling();
+    let hearing = if may_have_hearing {
+        hearings::handlers::current(conn, case.id)?
+    } else {
+        None
+    };
     let is_secretariat = relation == Relation::Secretariat;
     let is_panel = matches!(relation, Relation::Mediator | Relation::Secretariat);
     let hearing_json = hearing.as_ref().map(|h| {
@@ -263,9 +268,14 @@ pub fn sections(
     let can_plan_hearing = is_secretariat && matches!(state, CaseState::Mediation | CaseState::HearingScheduled);
 
     // Rulings
-    let all_rulings = rulings::store::all_of_case(conn, case.id)?;
+    let all_rulings = if may_have_hearing {
+        rulings::store::all_of_case(conn, case.id)?
+    } else {
+        Vec::new()
+    };
     let sees_drafts = policy::can_view(actor, parties, CaseResource::Ruling { issued: false });
-    let is_chair = relation == Relation::Mediator && rulings::store::is_chair(conn, case.id, actor.user_id)?;
+    let is_chair =
+        relation == Relation::Mediator && may_have_hearing && rulings::store::is_chair(conn, case.id, actor.user_id)?;
     let ruling_list: Vec<Value> = all_rulings
         .iter()
         .filter(|r| r.is_issued() || sees_drafts)

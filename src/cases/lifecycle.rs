@@ -117,7 +117,37 @@ impl CaseState {
             CaseState::InCompliance | CaseState::GuaranteeClaim | CaseState::Closed
         )
     }
+
+    /// Whether the case can have a hearing or a ruling: only once it has been in `HearingScheduled`
+    /// (a hearing is planned with the move there, the panel drafts its ruling there), so in a state
+    /// the transition table reaches from it. Pages skip those look-ups in the states before.
+    pub const fn may_have_hearing_or_ruling(self) -> bool {
+        AFTER_A_HEARING[self as usize]
+    }
 }
+
+/// The states the transition table reaches from `start` (itself included), by discriminant; computed
+/// when compiling, so it follows the table.
+const fn reachable_from(start: CaseState) -> [bool; CaseState::ALL.len()] {
+    let mut reached = [false; CaseState::ALL.len()];
+    reached[start as usize] = true;
+    let mut changed = true;
+    while changed {
+        changed = false;
+        let mut i = 0;
+        while i < TRANSITIONS.len() {
+            let t = &TRANSITIONS[i];
+            if reached[t.from as usize] && !reached[t.to as usize] {
+                reached[t.to as usize] = true;
+                changed = true;
+            }
+            i += 1;
+        }
+    }
+    reached
+}
+
+const AFTER_A_HEARING: [bool; CaseState::ALL.len()] = reachable_from(CaseState::HearingScheduled);
 
 impl FromStr for CaseState {
     type Err = UnknownCode;
@@ -656,6 +686,27 @@ mod tests {
             assert!(state.may_have_compliance_records(), "{state:?} follows compliance");
         }
         assert!(!CaseState::Mediation.may_have_compliance_records());
+    }
+
+    #[test]
+    fn hearings_and_rulings_are_looked_for_from_the_hearing_on_and_in_every_state_it_leads_to() {
+        let before = [
+            S::Submitted,
+            S::InformationRequested,
+            S::AwaitingFee,
+            S::Refused,
+            S::AwaitingDefence,
+            S::AwaitingReply,
+        ];
+        for state in CaseState::ALL {
+            assert_eq!(
+                state.may_have_hearing_or_ruling(),
+                !before.contains(&state),
+                "{state:?}"
+            );
+        }
+        // Mediation comes before the hearing, but also after it (through an expert investigation).
+        assert!(S::Mediation.may_have_hearing_or_ruling());
     }
 
     const BA: SchemeKind = SchemeKind::BindingAdvice;

@@ -2,7 +2,7 @@
 //! by the pool's own counter (`portal_db_statements_total` in `/metrics`). On PostgreSQL each
 //! statement is a round trip, so a budget that grows is a page that got slower (or an N+1).
 
-use crate::helpers::{CONSUMER, STAFF, TestApp, spawn_app};
+use crate::helpers::{CONSUMER, SECRETARIAT, STAFF, TestApp, spawn_app};
 
 async fn statements_run(app: &TestApp) -> u64 {
     let metrics = app.get_html("/metrics").await;
@@ -42,10 +42,28 @@ async fn the_pages_read_on_every_view_stay_within_their_statement_budgets() {
     let anonymous = reqwest::Client::new();
 
     // The session (once per request, however many extractors ask), the case with its provider and
-    // consumer, its seats, the timeline, messages, documents, extension requests, offers, hearing
-    // and rulings.
-    let case_page = statements_of_a_view(&app, &consumer, &format!("/zaken/{case_id}")).await;
-    assert!(case_page <= 10, "the consumer's case page: {case_page} statements");
+    // consumer, its seats, the timeline, messages, documents, extension requests and offers; a case
+    // that cannot have had a hearing yet (submitted) skips the hearing and the rulings.
+    let case_path = format!("/zaken/{case_id}");
+    let submitted = statements_of_a_view(&app, &consumer, &case_path).await;
+    assert!(
+        submitted <= 8,
+        "the case page of a submitted case: {submitted} statements"
+    );
+    let secretariat = app.client_for(SECRETARIAT).await;
+    for (client, action, note) in [
+        (&secretariat, "accept_complete", ""),
+        (&secretariat, "record_fee_paid", ""),
+        (&staff, "submit_defence", "De storing lag bij de netbeheerder."),
+        (&consumer, "submit_reply", "De storing duurde drie maanden."),
+    ] {
+        assert_eq!(app.act(client, case_id, action, note).await.status(), 303, "{action}");
+    }
+    let in_mediation = statements_of_a_view(&app, &consumer, &case_path).await;
+    assert!(
+        in_mediation <= 10,
+        "the case page in mediation: {in_mediation} statements"
+    );
 
     // The session and the queue in two index walks (cases with a deadline, then, the page having
     // room, those without); the sector's figures come from the per-node cache.
