@@ -97,6 +97,15 @@ pub fn translate_with(language: Language, key: &str, args: &HashMap<Cow<'static,
     try_translate(language, key, args).unwrap_or_else(|| key.to_owned())
 }
 
+/// [`try_translate`] with the arguments as names and texts the caller formatted (dates, names).
+pub fn try_translate_pairs(language: Language, key: &str, pairs: &[(&'static str, &str)]) -> Option<String> {
+    let args = pairs
+        .iter()
+        .map(|&(name, value)| (Cow::Borrowed(name), FluentValue::from(value)))
+        .collect();
+    try_translate(language, key, &args)
+}
+
 /// `None` when neither the language nor the Dutch fallback has `key`.
 pub fn try_translate(
     language: Language,

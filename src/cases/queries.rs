@@ -111,9 +111,10 @@ pub struct Seat {
     pub reason: String,
 }
 
-/// The [`CasePageHead`]: the case, provider and consumer in one joined lookup, and the active seats. The seats' members are the case's mediators for the policy ([`mediator_ids`]) and the
-/// page's staffing section shows the seats, so one query serves both: the page is read on every view,
-/// and on PostgreSQL each query is a round trip.
+/// The [`CasePageHead`]: the case, provider and consumer in one joined lookup, and the active seats.
+/// The seats' members are the case's mediators for the policy ([`mediator_ids`]) and the page's
+/// staffing section shows the seats, so one query serves both: the page is read on every view, and
+/// on PostgreSQL each query is a round trip.
 pub fn case_page_head(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<CasePageHead>> {
     let head = on_backend!(conn, |c| cases::table
         .inner_join(providers::table.on(providers::id.eq(cases::provider_id)))

@@ -164,7 +164,7 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<Pooled, r2d2::Error> {
         let tested_at_losses = LOST_CONNECTIONS.load(Ordering::Relaxed);
-        let conn = match &self.target {
+        let mut conn = match &self.target {
             DatabaseTarget::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgres)
                 .map_err(r2d2::Error::ConnectionError),
@@ -181,7 +181,6 @@ impl ManageConnection for ConnectionManager {
                 Ok(DbConnection::Sqlite(conn))
             }
         }?;
-        let mut conn = conn;
         let statements = self.statements.clone();
         conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
             if matches!(event, InstrumentationEvent::FinishQuery { .. }) {

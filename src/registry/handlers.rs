@@ -2,13 +2,9 @@
 //! `GET /api/v1/registry/providers` (the same answer as JSON). Search by name, trade name or KvK number,
 //! optionally with the contract date; see docs/REGISTRY.md.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, web};
 use chrono::{NaiveDate, Utc};
-use fluent_templates::fluent_bundle::FluentValue;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -63,7 +59,7 @@ pub async fn run_check(
 /// The answer with every date and sentence written out, for the page.
 /// Typed views, turned into the page's data once (nested `json!` copies every level again). The
 /// sentences are formatted here rather than by `{{t}}` in the template's loops: 20 providers with
-/// their schemes and periods made ~350 helper calls, each evaluating its arguments, which was most
+/// their schemes and periods made ~130 helper calls, each evaluating its arguments, which was most
 /// of the page's rendering in profiles (docs/PERFORMANCE.md, item 15).
 #[derive(Serialize)]
 struct CheckView<'a> {
@@ -121,11 +117,7 @@ fn page_view(answer: &CheckAnswer, language: Language) -> Value {
     let text = |date: Option<NaiveDate>| date.map(|d| format_date(language, d)).unwrap_or_default();
     let plain = |key: String| i18n::with_plain(language, &key, str::to_owned).unwrap_or(key);
     let with = |key: &str, args: &[(&'static str, &str)]| {
-        let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-            .iter()
-            .map(|&(name, value)| (Cow::Borrowed(name), FluentValue::from(value)))
-            .collect();
-        i18n::translate_with(language, key, &args)
+        i18n::try_translate_pairs(language, key, args).unwrap_or_else(|| key.to_owned())
     };
     let date_text = text(answer.date);
     let view = CheckView {
@@ -264,13 +256,7 @@ mod tests {
     /// page would show the bare key.
     #[test]
     fn every_standing_verdict_and_status_has_its_sentence() {
-        let words = |key: &str, args: &[(&'static str, &'static str)]| {
-            let args: HashMap<Cow<'static, str>, FluentValue<'_>> = args
-                .iter()
-                .map(|&(name, value)| (Cow::Borrowed(name), FluentValue::from(value)))
-                .collect();
-            i18n::try_translate(Language::Nl, key, &args)
-        };
+        let words = |key: &str, args: &[(&'static str, &str)]| i18n::try_translate_pairs(Language::Nl, key, args);
         let mut keys = Vec::new();
         keys.extend(Standing::ALL.map(|s| standing_key(s.as_str())));
         keys.extend(MembershipStatus::ALL.map(|s| status_key(s.as_str())));

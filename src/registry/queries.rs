@@ -678,8 +678,9 @@ pub struct SchemeFacts {
     pub basis: MembershipDateBasis,
 }
 
-/// Every scheme with the membership date basis of the rules in force `today`, in one query (the rules
-/// version found by a correlated subquery per scheme): the public check runs this on every view.
+/// Every scheme with the membership date basis of the rules in force `today` (the rule of
+/// [`super::rules_in_force`]: the latest version from on or before the day), in one query, the version
+/// found by a correlated subquery per scheme: the public check runs this on every view.
 pub fn scheme_facts(conn: &mut DbConnection, today: NaiveDate) -> QueryResult<BTreeMap<i64, SchemeFacts>> {
     let basis_in_force = scheme_rules::table
         .filter(scheme_rules::scheme_id.eq(schemes::id))
