@@ -9,7 +9,7 @@ use serde_json::json;
 use super::eligibility::{self, Eligibility, MembershipFact, ProviderFacts, Verdict};
 use super::wizard::{self, Draft, Step};
 use crate::cases::lifecycle::{self, CaseState};
-use crate::db::schema::{case_events, cases, documents, intake_drafts, memberships, schemes, users};
+use crate::db::schema::{case_events, cases, documents, intake_drafts, users};
 use crate::db::{DbConnection, StorageError};
 use crate::i18n::Language;
 use crate::jobs;
@@ -166,14 +166,8 @@ pub fn evaluate(conn: &mut DbConnection, draft: &Draft, today: NaiveDate) -> Que
     let mut rules: Vec<(Scheme, SchemeRules, i64)> = Vec::new();
     if let Some(p) = &provider {
         facts.found = true;
-        let rows: Vec<(registry::queries::MembershipRow, Scheme)> = memberships::table
-            .inner_join(schemes::table)
-            .filter(memberships::provider_id.eq(p.id))
-            .filter(schemes::active.eq(true))
-            .order((schemes::id, memberships::valid_from))
-            .select((registry::queries::MembershipRow::as_select(), Scheme::as_select()))
-            .load(conn)?;
-        for (m, scheme) in rows {
+        let rows = registry::queries::memberships_with_rules_in_force(conn, p.id, today)?;
+        for (m, scheme, rules_in_force) in rows {
             let (Ok(kind), Ok(covers)) = (scheme.kind.parse(), scheme.covers.parse()) else {
                 continue;
             };
@@ -187,7 +181,7 @@ pub fn evaluate(conn: &mut DbConnection, draft: &Draft, today: NaiveDate) -> Que
                 status: m.status.parse().unwrap_or(eligibility::MembershipStatus::OnHold),
             });
             if !rules.iter().any(|(s, _, _)| s.id == scheme.id)
-                && let Some(row) = registry::rules_in_force(conn, scheme.id, today)?
+                && let Some(row) = rules_in_force
                 && let Ok(parsed) = row.to_rules(&scheme)
             {
                 rules.push((scheme, parsed, row.id));
@@ -619,10 +613,22 @@ fn notify_filed(
     now: NaiveDateTime,
 ) -> Result<(), IntakeError> {
     let link = format!("{base_url}/zaken/{case_id}");
-    let (email, name, language): (String, String, String) = users::table
-        .find(consumer_id)
-        .select((users::email, users::display_name, users::language))
-        .first(conn)?;
+    // The consumer and the secretariat who take e-mail, in one query.
+    let (consumer, secretariat): (Vec<_>, Vec<_>) = users::table
+        .filter(
+            users::id.eq(consumer_id).or(users::role
+                .eq(crate::accounts::Role::Secretariat.as_str())
+                .and(users::deactivated_at.is_null())
+                .and(users::email_confirmed_at.is_not_null())
+                .and(users::notify_by_email.eq(true))),
+        )
+        .select((users::id, users::email, users::display_name, users::language))
+        .load::<(i64, String, String, String)>(conn)?
+        .into_iter()
+        .partition(|(id, ..)| *id == consumer_id);
+    let Some((_, email, name, language)) = consumer.into_iter().next() else {
+        return Err(diesel::result::Error::NotFound.into());
+    };
     let language = Language::from_code(&language).unwrap_or_default();
     let mut mails = Vec::new();
     mails.push(emails.render(
@@ -638,14 +644,7 @@ fn notify_filed(
             "link": link,
         }),
     )?);
-    let secretariat: Vec<(String, String, String)> = users::table
-        .filter(users::role.eq(crate::accounts::Role::Secretariat.as_str()))
-        .filter(users::deactivated_at.is_null())
-        .filter(users::email_confirmed_at.is_not_null())
-        .filter(users::notify_by_email.eq(true))
-        .select((users::email, users::display_name, users::language))
-        .load(conn)?;
-    for (email, name, language) in secretariat {
+    for (_, email, name, language) in secretariat {
         let language = Language::from_code(&language).unwrap_or_default();
         mails.push(emails.render(
             "intake_new_case",

@@ -23,6 +23,7 @@ use crate::db::schema::{
 };
 
 diesel::alias!(provider_search_terms as other_terms: OtherTerms);
+diesel::alias!(scheme_rules as later_rules: LaterRules);
 
 /// How many KvK numbers one `IN (…)` list holds when loading an import's providers.
 const CHUNK: usize = 500;
@@ -676,6 +677,35 @@ pub fn export_rows(conn: &mut DbConnection, scheme_id: Option<i64>) -> QueryResu
 pub struct SchemeFacts {
     pub scheme: Scheme,
     pub basis: MembershipDateBasis,
+}
+
+/// A provider's memberships of active schemes, each with its scheme and the scheme's rules in force
+/// `today` (the rule of [`super::rules_in_force`]: the latest version from on or before the day), in
+/// one query: the eligibility check runs this on every step of the intake and again when filing.
+pub fn memberships_with_rules_in_force(
+    conn: &mut DbConnection,
+    provider_id: i64,
+    today: NaiveDate,
+) -> QueryResult<Vec<(MembershipRow, Scheme, Option<RulesRow>)>> {
+    let version_in_force = later_rules
+        .filter(later_rules.field(scheme_rules::scheme_id).eq(schemes::id))
+        .filter(later_rules.field(scheme_rules::valid_from).le(today))
+        .order(later_rules.field(scheme_rules::valid_from).desc())
+        .select(later_rules.field(scheme_rules::id))
+        .limit(1)
+        .single_value();
+    memberships::table
+        .inner_join(schemes::table)
+        .left_join(scheme_rules::table.on(scheme_rules::id.nullable().eq(version_in_force)))
+        .filter(memberships::provider_id.eq(provider_id))
+        .filter(schemes::active.eq(true))
+        .order((schemes::id, memberships::valid_from))
+        .select((
+            MembershipRow::as_select(),
+            Scheme::as_select(),
+            Option::<RulesRow>::as_select(),
+        ))
+        .load(conn)
 }
 
 /// Every scheme with the membership date basis of the rules in force `today` (the rule of

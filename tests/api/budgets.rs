@@ -4,7 +4,7 @@
 
 use crate::helpers::{CONSUMER, SECRETARIAT, STAFF, TestApp, spawn_app};
 
-async fn statements_run(app: &TestApp) -> u64 {
+pub(crate) async fn statements_run(app: &TestApp) -> u64 {
     let metrics = app.get_html("/metrics").await;
     metrics
         .lines()
