@@ -40,6 +40,8 @@ pub struct AppState {
     pub rules: Arc<crate::cases::transition::RulesCache>,
     /// The schemes' codes and names (`registry::scheme_list`).
     pub schemes: Arc<crate::registry::scheme_list::SchemeListCache>,
+    /// The register's search answers by revision (`publication::cache`).
+    pub register: Arc<crate::publication::cache::RegisterCache>,
 }
 
 impl AppState {
@@ -172,6 +174,7 @@ impl Application {
             figures: Default::default(),
             rules: Default::default(),
             schemes: Default::default(),
+            register: Default::default(),
         });
 
         let prometheus = PrometheusMetricsBuilder::new("portal")

@@ -670,3 +670,11 @@ diesel::table! {
         from_day -> Date,
     }
 }
+
+diesel::table! {
+    /// Grows with every change the public register shows (migration 000014, `publication::cache`).
+    register_revision (id) {
+        id -> BigInt,
+        revision -> BigInt,
+    }
+}

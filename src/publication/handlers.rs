@@ -56,13 +56,12 @@ async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppRe
     let search = search::parse(&raw);
     let for_query = search.clone();
     let scheme_list = page.data().schemes.clone();
+    let answers = page.data().register.clone();
     let now = chrono::Utc::now().naive_utc();
     let (found, schemes) = page
         .data()
         .db
-        .run(move |conn| -> AppResult<_> {
-            Ok((super::search_register(conn, &for_query)?, scheme_list.all(conn, now)?))
-        })
+        .run(move |conn| -> AppResult<_> { Ok((answers.search(conn, &for_query)?, scheme_list.all(conn, now)?)) })
         .await?;
     let items: Vec<Value> = found.items.iter().map(item_view).collect();
     let select = |list: &[&str], chosen: &Option<String>| -> Vec<Value> {
@@ -173,16 +172,17 @@ pub struct RulingDocument {
 pub async fn register_api(state: web::Data<AppState>, query: web::Query<RawSearch>) -> AppResult<HttpResponse> {
     let search = search::parse(&query.into_inner());
     let page = search.page;
+    let answers = state.register.clone();
     let found = state
         .db
-        .run(move |conn| -> AppResult<_> { Ok(super::search_register(conn, &search)?) })
+        .run(move |conn| -> AppResult<_> { Ok(answers.search(conn, &search)?) })
         .await?;
     Ok(HttpResponse::Ok().json(RulingPage {
         page,
         more: found.more,
         ranking_limited: found.ranking_limited,
         words_limited: found.words_limited,
-        rulings: found.items,
+        rulings: found.items.clone(),
     }))
 }
 

@@ -4,6 +4,7 @@
 //! with full-text search on both backends (`search` reads the query, pure).
 
 pub mod anonymise;
+pub mod cache;
 pub mod handlers;
 pub mod search;
 

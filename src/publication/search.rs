@@ -32,7 +32,7 @@ pub const CATEGORIES: [&str; 7] = [
     "other",
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Sort {
     /// Best match first (only with words; otherwise the same as `Date`).
     #[default]
@@ -66,7 +66,7 @@ pub struct RawSearch {
 
 /// A search read from [`RawSearch`]; what cannot be read is left out (a public page
 /// answers a mistyped filter with all rulings, never an error).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Search {
     /// The words, each letters and digits only.
     pub words: Vec<String>,

@@ -74,4 +74,15 @@ async fn the_pages_read_on_every_view_stay_within_their_statement_budgets() {
     // with the rules in force (one query, not one per scheme).
     let check = statements_of_a_view(&app, &anonymous, "/aangesloten?q=aanbieder").await;
     assert!(check <= 4, "the membership check page: {check} statements");
+
+    // No session: the register's revision; the answer and the schemes come from the node's caches
+    // (`publication::cache`), for the page and the API alike.
+    for path in [
+        "/uitspraken?q=storing",
+        "/uitspraken",
+        "/api/v1/rulings?q=storing&sort=date",
+    ] {
+        let register = statements_of_a_view(&app, &anonymous, path).await;
+        assert!(register <= 1, "{path} seen before: {register} statements");
+    }
 }

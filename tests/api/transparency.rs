@@ -645,6 +645,151 @@ async fn a_word_search_ranks_the_newest_matches_that_pass_the_filters_and_says_w
     .await;
 }
 
+/// The references and provider names of the register's API answer for `query` at `base`.
+async fn register_answer(base: &str, query: &str) -> Vec<(String, String)> {
+    let answer: Value = reqwest::get(format!("{base}/api/v1/rulings?{query}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    answer["rulings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["reference"].as_str().unwrap().to_owned(),
+                r["provider_name"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_node_keeps_register_answers_only_until_a_ruling_a_provider_name_or_a_scheme_changes() {
+    use geschillenportaal::db::schema::providers;
+    use geschillenportaal::publication::{cache, save_text, set_published};
+    let app = spawn_app().await;
+    // A second node on the same database, as behind a load balancer.
+    let other = geschillenportaal::startup::Application::build(app.settings.clone())
+        .await
+        .expect("second node builds");
+    let other_url = other.url();
+    tokio::spawn(other.run_until_stopped());
+    let case_id = app.seed_case().await.case_id;
+    let (ruling, provider_id, secretariat, revision) = app
+        .with_db(move |conn| {
+            let now = Utc::now().naive_utc().with_nanosecond(0).unwrap();
+            let before = cache::revision(conn).unwrap();
+            let texts = ("Glasvezelstoring na verhuizing", "De commissie beslist.", "upheld");
+            let ruling = publish_text(conn, case_id, "TEL-2026-000901", texts, now);
+            assert!(
+                cache::revision(conn).unwrap() > before,
+                "publishing changes the revision"
+            );
+            let provider_id: i64 = cases::table
+                .find(case_id)
+                .select(cases::provider_id)
+                .first(conn)
+                .unwrap();
+            let secretariat: i64 = users::table
+                .filter(users::email.eq(SECRETARIAT))
+                .select(users::id)
+                .first(conn)
+                .unwrap();
+            (ruling, provider_id, secretariat, cache::revision(conn).unwrap())
+        })
+        .await;
+    let nodes = [app.address.clone(), other_url];
+    let name_before: String = app
+        .with_db(move |conn| {
+            providers::table
+                .find(provider_id)
+                .select(providers::legal_name)
+                .first(conn)
+                .unwrap()
+        })
+        .await;
+    let found = vec![("TEL-2026-000901".to_owned(), name_before.clone())];
+    for node in &nodes {
+        // Twice: the second answer comes from the node's kept answers.
+        for _ in 0..2 {
+            assert_eq!(register_answer(node, "q=glasvezelstoring").await, found, "{node}");
+            assert_eq!(register_answer(node, "sort=date").await, found, "{node}");
+        }
+    }
+    // Reading does not change the revision.
+    assert_eq!(app.with_db(|conn| cache::revision(conn).unwrap()).await, revision);
+
+    // Withdrawn (on neither node's HTTP path): gone from both nodes at once.
+    app.with_db(move |conn| set_published(conn, ruling, false, secretariat, Utc::now().naive_utc()).unwrap())
+        .await;
+    for node in &nodes {
+        assert_eq!(register_answer(node, "q=glasvezelstoring").await, vec![], "{node}");
+        assert_eq!(register_answer(node, "sort=date").await, vec![], "{node}");
+    }
+    // Published again, then its text edited: the old word finds nothing, the new one finds it.
+    app.with_db(move |conn| {
+        let now = Utc::now().naive_utc();
+        set_published(conn, ruling, true, secretariat, now).unwrap();
+        save_text(
+            conn,
+            ruling,
+            "Opzegging na verhuizing",
+            "De commissie beslist.",
+            secretariat,
+            now,
+        )
+        .unwrap();
+    })
+    .await;
+    for node in &nodes {
+        assert_eq!(register_answer(node, "q=glasvezelstoring").await, vec![], "{node}");
+        assert_eq!(register_answer(node, "q=opzegging").await, found, "{node}");
+    }
+    // The provider renamed (a registry import): the new name on both nodes.
+    app.with_db(move |conn| {
+        diesel::update(providers::table.find(provider_id))
+            .set(providers::legal_name.eq("Hernoemd Glasvezel B.V."))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    let renamed = vec![("TEL-2026-000901".to_owned(), "Hernoemd Glasvezel B.V.".to_owned())];
+    for node in &nodes {
+        assert_eq!(register_answer(node, "q=opzegging").await, renamed, "{node}");
+        assert!(
+            reqwest::get(format!("{node}/uitspraken?q=opzegging"))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+                .contains("Hernoemd Glasvezel B.V."),
+            "{node}"
+        );
+    }
+    // A scheme renamed: the page shows the new name.
+    app.with_db(move |conn| {
+        diesel::update(schemes::table.filter(schemes::code.eq("TEL")))
+            .set(schemes::name.eq("Geschillencommissie Telecom (nieuw)"))
+            .execute(conn)
+            .unwrap()
+    })
+    .await;
+    let answer: Value = reqwest::get(format!("{}/api/v1/rulings?q=opzegging", nodes[1]))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["rulings"][0]["scheme_name"],
+        "Geschillencommissie Telecom (nieuw)"
+    );
+}
+
 #[tokio::test]
 async fn a_typed_word_finds_the_rulings_of_each_word_it_starts_and_the_search_says_when_it_stood_for_too_many() {
     let app = spawn_app().await;

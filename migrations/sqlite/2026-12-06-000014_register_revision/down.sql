@@ -1,0 +1,8 @@
+DROP TRIGGER schemes_delete_register_revision;
+DROP TRIGGER schemes_register_revision;
+DROP TRIGGER providers_delete_register_revision;
+DROP TRIGGER providers_register_revision;
+DROP TRIGGER published_rulings_delete_register_revision;
+DROP TRIGGER published_rulings_update_register_revision;
+DROP TRIGGER published_rulings_insert_register_revision;
+DROP TABLE register_revision;
