@@ -6,7 +6,7 @@
 #   bench/compare.sh OLD_BINARY NEW_BINARY                     # SQLite, the 100,000-case dataset
 #   BENCH_CASES=10000 BENCH_ROUNDS=3 bench/compare.sh old new
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/compare.sh old new
-#   BENCH_PAGES="case membership" bench/compare.sh old new     # of: case queue membership kvk newest word
+#   BENCH_PAGES="case membership" bench/compare.sh old new     # of: case queue membership kvk newest word searches
 #
 # Uses the dataset of bench/run.sh (run it once first; the same BENCH_CASES and BENCH_DATABASE_URL).
 # Each round starts a server per build, signs in, and gives each page BENCH_DURATION of wrk.
@@ -36,6 +36,7 @@ fi
 source "$WORK/bench.env"
 export PORTAL_DATA_DIR="$WORK" PORTAL_DATABASE_URL="$DATABASE_URL"
 export PORTAL_JWT_SECRET="bench-signing-key-not-for-production-0123456789"
+export BENCH_DIR="$ROOT/bench"
 RESULTS=$(mktemp)
 trap 'rm -f "$RESULTS"' EXIT
 
@@ -59,7 +60,7 @@ measure() { # build index, binary: one server, every page once
   consumer=$(sign_in "$BENCH_CONSUMER")
   staff=$(sign_in "$BENCH_STAFF")
   for page in $PAGES; do
-    local path cookie=""
+    local path cookie="" script=report.lua
     case $page in
       case) path="/zaken/$BENCH_CASE_ID" cookie=$consumer ;;
       queue) path="/dashboard" cookie=$staff ;;
@@ -67,10 +68,11 @@ measure() { # build index, binary: one server, every page once
       kvk) path="/api/v1/registry/providers?q=$BENCH_PROVIDER_KVK" ;;
       newest) path="/uitspraken" ;;
       word) path="/uitspraken?q=internet" ;;
+      searches) path="/uitspraken" script=searches.lua ;; # 1,500 different searches (the script's)
       *) echo "unknown page $page" >&2; kill "$server"; exit 2 ;;
     esac
     read -r _ rps _ p99 _ errors < <(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $cookie" \
-      -s "$ROOT/bench/report.lua" "$base$path" | grep '^RESULT')
+      -s "$ROOT/bench/$script" "$base$path" | grep '^RESULT')
     printf '%s %s %s %s %s\n' "$page" "$1" "$rps" "$p99" "$errors" >> "$RESULTS"
     printf '  %-11s build %s: %6s req/s, p99 %6s ms, %s errors\n' "$page" "$1" "$rps" "$p99" "$errors"
   done

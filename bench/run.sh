@@ -143,6 +143,8 @@ wait $STORM
 row "  (the storm itself)" "$(grep '^RESULT' "$WORK/storm.log")"
 
 get "ruling search (word)" "/uitspraken?q=internet" ""
+row "ruling search (1,500 searches)" "$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$BENCH_DIR/searches.lua" \
+  "$BASE/uitspraken" | grep '^RESULT')"
 get "ruling search (newest, no words)" "/uitspraken" ""
 
 # Filing (writes): each wrk thread files as its own consumer through the intake API, two requests
