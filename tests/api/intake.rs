@@ -1226,20 +1226,7 @@ async fn filing_through_the_api_stays_within_its_statement_budget() {
     let app = spawn_app().await;
     let world = world(&app).await;
     let client = app.client_for(CONSUMER).await;
-    let answers = serde_json::json!({
-        "counterparty": "company",
-        "applicant_is_consumer": true,
-        "provider_id": world.isp,
-        "category": "outage_speed",
-        "before_court_or_other_body": false,
-        "contract_date": "2023-05-01",
-        "written_complaint_channel": "registered_letter",
-        "written_complaint_date": ymd(today() - TimeDelta::weeks(5)),
-        "provider_answer": "none",
-        "desired_outcome": "Storing verhelpen",
-        "claim_cents": 4500,
-        "description": "Elke avond geen internet.",
-    });
+    let answers = crate::helpers::eligible_answers(world.isp);
     // The fewest of three filings: on PostgreSQL a connection idle for a second is tested with
     // `SELECT 1` at checkout, which a slow test machine may add to any one request.
     let (mut draft, mut submit) = (u64::MAX, u64::MAX);
@@ -1301,20 +1288,7 @@ async fn the_json_api_files_the_same_case_once_and_refuses_bad_values_per_field(
         "a value outside the codes is a bad request, not a 500"
     );
 
-    let answers = serde_json::json!({
-        "counterparty": "company",
-        "applicant_is_consumer": true,
-        "provider_id": world.isp,
-        "category": "outage_speed",
-        "before_court_or_other_body": false,
-        "contract_date": "2023-05-01",
-        "written_complaint_channel": "registered_letter",
-        "written_complaint_date": ymd(today() - TimeDelta::weeks(5)),
-        "provider_answer": "none",
-        "desired_outcome": "Storing verhelpen",
-        "claim_cents": 4500,
-        "description": "Elke avond geen internet.",
-    });
+    let answers = crate::helpers::eligible_answers(world.isp);
     let created = client
         .post(app.url("/api/v1/intake/drafts"))
         .json(&serde_json::json!({ "counterparty": "company" }))
