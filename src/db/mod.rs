@@ -66,6 +66,10 @@ static LOST_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
 /// A connection idle this long is tested before use: the server may have gone away meanwhile.
 const IDLE_BEFORE_TEST: Duration = Duration::from_secs(1);
 
+/// Each SQLite connection's own page cache, in KiB (SQLite's default is 2 MiB). Many different
+/// register searches fill every connection's cache with other pages of the full-text index.
+const SQLITE_PAGE_CACHE_KIB: u32 = 1024;
+
 /// A connection is tested at least every this many uses, in case a lost connection's error took
 /// a path that did not report it.
 const USES_BETWEEN_TESTS: u32 = 64;
@@ -173,8 +177,12 @@ impl ManageConnection for ConnectionManager {
                 let mut conn =
                     SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
                 // WAL lets readers work while one writer writes; foreign keys are off by default in SQLite.
+                // Each connection keeps its own page cache: half SQLite's default, because many different
+                // register searches filled all of them (16 × 2 MiB) with index pages the operating system
+                // caches once anyway; no page became slower (docs/PERFORMANCE.md, item 18).
                 conn.batch_execute(&format!(
-                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                    "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA cache_size = -{SQLITE_PAGE_CACHE_KIB};",
                     self.busy_timeout.as_millis()
                 ))
                 .map_err(r2d2::Error::QueryError)?;
@@ -489,6 +497,38 @@ mod tests {
                 trip.await.unwrap().expect("every trip has its turn");
             }
         });
+    }
+
+    #[test]
+    fn every_sqlite_connection_gets_wal_foreign_keys_and_a_bounded_page_cache() {
+        use diesel::sql_types::{BigInt, Text};
+        #[derive(QueryableByName)]
+        struct Settings {
+            #[diesel(sql_type = Text)]
+            journal_mode: String,
+            #[diesel(sql_type = BigInt)]
+            foreign_keys: i64,
+            #[diesel(sql_type = BigInt)]
+            cache_size: i64,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::new(&format!("sqlite://{}", dir.path().join("settings.db").display()), 2).unwrap();
+        // Both of the pool's connections at once.
+        let mut both = [db.get().unwrap(), db.get().unwrap()];
+        for pooled in &mut both {
+            let DbConnection::Sqlite(conn) = &mut ***pooled else {
+                panic!("a sqlite:// URL opens SQLite connections");
+            };
+            let settings: Settings = diesel::sql_query(
+                "SELECT journal_mode, foreign_keys, cache_size \
+                 FROM pragma_journal_mode(), pragma_foreign_keys(), pragma_cache_size()",
+            )
+            .get_result(conn)
+            .unwrap();
+            assert_eq!(settings.journal_mode, "wal");
+            assert_eq!(settings.foreign_keys, 1);
+            assert_eq!(settings.cache_size, -i64::from(SQLITE_PAGE_CACHE_KIB));
+        }
     }
 
     #[test]
