@@ -15,7 +15,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use self::anonymise::KnownPersonalData;
-use self::search::{IndexWord, PAGE_SIZE, Search, Sort, WholeWords};
+use self::search::{IndexWord, PAGE_SIZE, Search, WholeWords};
 use crate::accounts::Role;
 use crate::db::DbConnection;
 use crate::db::schema::{case_events, cases, messages, published_rulings, rulings, schemes, users};
@@ -316,7 +316,7 @@ pub fn set_published(
 }
 
 /// One line of the register.
-#[derive(Debug, Clone, QueryableByName, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Serialize, utoipa::ToSchema)]
 pub struct RegisterItem {
     #[diesel(sql_type = BigInt)]
     pub id: i64,
@@ -357,6 +357,37 @@ struct Binds {
 }
 
 impl Binds {
+    /// Runs `sql` with these values bound, on either backend.
+    fn load<Row>(self, conn: &mut DbConnection, sql: String) -> QueryResult<Vec<Row>>
+    where
+        Row: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
+    {
+        match conn {
+            DbConnection::Postgres(pg) => {
+                let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
+                for bind in self.values {
+                    query = match bind {
+                        Bind::Text(v) => query.bind::<Text, _>(v),
+                        Bind::Int(v) => query.bind::<Integer, _>(v),
+                        Bind::Big(v) => query.bind::<BigInt, _>(v),
+                    };
+                }
+                query.load(pg)
+            }
+            DbConnection::Sqlite(lite) => {
+                let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+                for bind in self.values {
+                    query = match bind {
+                        Bind::Text(v) => query.bind::<Text, _>(v),
+                        Bind::Int(v) => query.bind::<Integer, _>(v),
+                        Bind::Big(v) => query.bind::<BigInt, _>(v),
+                    };
+                }
+                query.load(lite)
+            }
+        }
+    }
+
     fn add(&mut self, bind: Bind) -> String {
         self.values.push(bind);
         if self.postgres {
@@ -389,15 +420,36 @@ pub struct RegisterPage {
 struct RegisterRow {
     #[diesel(embed)]
     item: RegisterItem,
-    /// The matches the ranking walked (one more than it ranks if there were more); 0 without ranking.
+}
+
+#[derive(QueryableByName)]
+struct RankedRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    /// The matches the ranking walked (one more than it ranks if there were more).
     #[diesel(sql_type = BigInt)]
     matches: i64,
 }
 
+/// The ranked matches of a word search by relevance, best first: what every page of the search is
+/// cut from. A ranking costs the same for page 1 as for page 50 (it ranks up to
+/// [`search::RANKED_MATCHES`] matches), so a node keeps it for the search's next pages
+/// (`publication::cache`); at most 2,000 ids, 16 KB.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ranking {
+    /// The ids of the ranked rulings, best match first.
+    pub ids: Vec<i64>,
+    /// See [`RegisterPage::ranking_limited`].
+    pub ranking_limited: bool,
+    /// See [`RegisterPage::words_limited`].
+    pub words_limited: bool,
+}
+
 /// The register's search: published rulings only, the filters, best match or newest first, one
-/// page (and whether there is more). One statement per backend: FTS5 on SQLite, the Dutch `tsvector`
-/// with its GIN index on PostgreSQL. A search by relevance ranks only the newest
-/// [`search::RANKED_MATCHES`] matches (why: see there).
+/// page (and whether there is more). FTS5 on SQLite, the Dutch `tsvector` with its GIN index on
+/// PostgreSQL. A search by relevance ranks only the newest [`search::RANKED_MATCHES`] matches (why:
+/// see there), in one statement ([`rank_matches`]), and then reads its page's rulings
+/// ([`page_of_ranking`]); other searches read their page in one statement.
 pub fn search_register(conn: &mut DbConnection, search: &Search) -> QueryResult<RegisterPage> {
     search_register_ranking_at_most(conn, search, search::RANKED_MATCHES)
 }
@@ -408,203 +460,258 @@ pub fn search_register_ranking_at_most(
     search: &Search,
     ranked: i64,
 ) -> QueryResult<RegisterPage> {
+    if search.is_ranked() {
+        let ranking = rank_matches(conn, search, ranked)?;
+        return page_of_ranking(conn, &ranking, search.page);
+    }
     let postgres = matches!(conn, DbConnection::Postgres(_));
     let mut binds = Binds {
         postgres,
         values: Vec::new(),
     };
-    // The filters as conditions, for PostgreSQL and for the register without words. Placeholders are
-    // added in the order they occur in the statement (SQLite numbers them so).
-    let filters = |binds: &mut Binds| {
-        let mut sql = String::new();
-        if let Some(scheme) = &search.scheme {
-            let p = binds.add(Bind::Text(scheme.clone()));
-            sql.push_str(&format!(" AND p.scheme_id = (SELECT id FROM schemes WHERE code = {p})"));
-        }
-        if let Some(category) = &search.category {
-            let p = binds.add(Bind::Text(category.clone()));
-            sql.push_str(&format!(" AND p.category = {p}"));
-        }
-        if let Some(year) = search.year {
-            let p = binds.add(Bind::Int(year));
-            sql.push_str(&format!(" AND p.year = {p}"));
-        }
-        if let Some(outcome) = &search.outcome {
-            let p = binds.add(Bind::Text(outcome.clone()));
-            sql.push_str(&format!(" AND p.outcome = {p}"));
-        }
-        if let Some(provider) = search.provider_id {
-            let p = binds.add(Bind::Big(provider));
-            sql.push_str(&format!(" AND p.provider_id = {p}"));
-        }
-        sql
-    };
-    // On SQLite the filters are words of the full-text index (`facets`), the scheme by its id, so the
-    // walk does not read the table at all: a lookup per match cost more than bm25. Each typed word
-    // becomes the whole words of the index it starts (see `whole_words`).
-    let mut words_limited = false;
-    let mut phrase_rulings = None;
-    let fts_match = if postgres || !search.has_words() {
-        String::new()
-    } else {
-        let scheme_id = match &search.scheme {
-            None => None,
-            Some(code) => match schemes::table
-                .filter(schemes::code.eq(code))
-                .select(schemes::id)
-                .first::<i64>(conn)
-                .optional()?
-            {
-                Some(id) => Some(id),
-                None => return Ok(RegisterPage::default()),
-            },
-        };
-        let whole_words = search
-            .words
-            .iter()
-            .map(|word| whole_words(conn, word, search.words_per_typed_word()))
-            .collect::<QueryResult<Vec<_>>>()?;
-        words_limited = whole_words.iter().any(|found| found.cut);
-        phrase_rulings = search::phrase_rulings(&whole_words);
-        search.fts5_match(scheme_id, &whole_words).unwrap_or_default()
-    };
-    let page = |binds: &mut Binds| {
-        let limit = binds.add(Bind::Big(PAGE_SIZE + 1));
-        let offset = binds.add(Bind::Big(search.offset()));
-        format!("LIMIT {limit} OFFSET {offset}")
-    };
-    // First the page of ids, carrying only what it is ordered by (and, when ranked, how many matches
-    // the ranking saw); the texts and names of its 21 rows are joined afterwards. Ordering every match
-    // with its summary and names made a common word twice as slow (docs/PERFORMANCE.md).
-    // With words, the matches are walked newest first in index order: on SQLite the full-text index's
-    // rowid order; on PostgreSQL the planner chooses between the date index, checking each ruling's
-    // `tsvector` (a common word: the first matches come soon), and the GIN index's matches sorted
-    // (a rare word: few). Sorted by date the walk stops at the page; by relevance it stops after
-    // `ranked` matches (one more, to tell whether there were more), which are ranked.
-    let (page_of_ids, order) = match (search.has_words(), search.sort, postgres) {
-        (false, _, _) | (true, Sort::Date, true) => {
-            let words = if search.has_words() {
-                let q = binds.add(Bind::Text(search.text.clone()));
-                format!("p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND ")
-            } else {
-                String::new()
-            };
-            let filters = filters(&mut binds);
-            let page = page(&mut binds);
-            (
-                format!(
-                    "SELECT p.id AS id, p.published_at AS published_at, CAST(0 AS BIGINT) AS matches \
-                     FROM published_rulings p WHERE {words}p.status = 'published'{filters} \
-                     ORDER BY p.published_at DESC, p.id DESC {page}"
-                ),
-                "published_at DESC, id DESC",
-            )
-        }
-        (true, Sort::Date, false) => {
-            let q = binds.add(Bind::Text(fts_match));
-            let page = page(&mut binds);
-            (
-                format!(
-                    "SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, CAST(0 AS BIGINT) AS matches \
-                     FROM published_rulings_fts f WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC {page}"
-                ),
-                "newness DESC",
-            )
-        }
-        (true, Sort::Relevance, true) => {
+    let (page_of_ids, order, words_limited) = if !search.has_words() || postgres {
+        let words = if search.has_words() {
             let q = binds.add(Bind::Text(search.text.clone()));
-            let filters = filters(&mut binds);
-            let walked = binds.add(Bind::Big(ranked + 1));
-            let kept = binds.add(Bind::Big(ranked));
-            let page = page(&mut binds);
-            // ts_rank is computed above the walk's LIMIT, so only for the matches walked.
-            (
-                format!(
-                    "SELECT id, published_at, relevance, matches FROM (\
-                       SELECT w.id, w.published_at, -ts_rank(w.search_vector, websearch_to_tsquery('dutch', {q})) AS relevance, \
-                       count(*) OVER () AS matches FROM (\
-                         SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
-                         WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
-                         ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}\
-                       ) w ORDER BY w.published_at DESC, w.id DESC LIMIT {kept}\
-                     ) c ORDER BY relevance, published_at DESC, id DESC {page}"
-                ),
-                "relevance, published_at DESC, id DESC",
-            )
-        }
-        (true, Sort::Relevance, false) => {
-            // bm25, with each word's rulings counted by the register (`register_rank`) rather than by
-            // FTS5's `bm25` walking every ruling that has the word: the same scores.
-            let relevance = match phrase_rulings {
-                Some(counts) => format!(
-                    "register_rank(published_rulings_fts, {})",
-                    binds.add(Bind::Text(counts))
-                ),
-                None => "bm25(published_rulings_fts, 4.0, 1.0, 0.0)".to_owned(),
-            };
-            let q = binds.add(Bind::Text(fts_match));
-            let walked = binds.add(Bind::Big(ranked + 1));
-            let kept = binds.add(Bind::Big(ranked));
-            let page = page(&mut binds);
-            // The rank can only be computed in the statement that matches, so it is computed for the
-            // walked matches: one more than kept.
-            (
-                format!(
-                    "SELECT id, newness, relevance, matches FROM (\
-                       SELECT id, newness, relevance, count(*) OVER () AS matches FROM (\
-                         SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, {relevance} AS relevance \
-                         FROM published_rulings_fts f WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC LIMIT {walked}\
-                       ) w ORDER BY newness DESC LIMIT {kept}\
-                     ) c ORDER BY relevance, newness DESC {page}"
-                ),
-                "relevance, newness DESC",
-            )
-        }
+            format!("p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND ")
+        } else {
+            String::new()
+        };
+        let filters = filter_conditions(search, &mut binds);
+        let page = page_bounds(search, &mut binds);
+        (
+            format!(
+                "SELECT p.id AS id, p.published_at AS published_at FROM published_rulings p \
+                 WHERE {words}p.status = 'published'{filters} ORDER BY p.published_at DESC, p.id DESC {page}"
+            ),
+            "published_at DESC, id DESC",
+            false,
+        )
+    } else {
+        // Newest first on SQLite: the full-text index hands out its matches in date order.
+        let Some(words) = fts5_words(conn, search)? else {
+            return Ok(RegisterPage::default());
+        };
+        let q = binds.add(Bind::Text(words.match_expression));
+        let page = page_bounds(search, &mut binds);
+        (
+            format!(
+                "SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness FROM published_rulings_fts f \
+                 WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC {page}"
+            ),
+            "newness DESC",
+            words.limited,
+        )
     };
+    // First the page of ids, carrying only what it is ordered by; the texts and names of its 21 rows
+    // are joined afterwards. Ordering every match with its summary and names made a common word twice
+    // as slow (docs/PERFORMANCE.md). Sorted by date the walk stops at the page.
     let sql = format!(
         "SELECT p.id, p.reference, s.code AS scheme_code, s.name AS scheme_name, p.provider_id, \
-         pr.legal_name AS provider_name, p.category, p.year, p.outcome, p.summary, p.published_at, m.matches \
+         pr.legal_name AS provider_name, p.category, p.year, p.outcome, p.summary, p.published_at \
          FROM ({page_of_ids}) m JOIN published_rulings p ON p.id = m.id JOIN schemes s ON s.id = p.scheme_id \
          LEFT JOIN providers pr ON pr.id = p.provider_id WHERE p.status = 'published' ORDER BY m.{}",
         order.replace(", ", ", m.")
     );
-
-    let rows: Vec<RegisterRow> = match conn {
-        DbConnection::Postgres(pg) => {
-            let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-            for bind in binds.values {
-                query = match bind {
-                    Bind::Text(v) => query.bind::<Text, _>(v),
-                    Bind::Int(v) => query.bind::<Integer, _>(v),
-                    Bind::Big(v) => query.bind::<BigInt, _>(v),
-                };
-            }
-            query.load(pg)?
-        }
-        DbConnection::Sqlite(lite) => {
-            let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-            for bind in binds.values {
-                query = match bind {
-                    Bind::Text(v) => query.bind::<Text, _>(v),
-                    Bind::Int(v) => query.bind::<Integer, _>(v),
-                    Bind::Big(v) => query.bind::<BigInt, _>(v),
-                };
-            }
-            query.load(lite)?
-        }
-    };
-    // Every row carries the count. An empty page is never cut short: RANKED_MATCHES exceeds the
-    // deepest page, so a cut ranking fills every page that can be asked for.
-    let ranking_limited = rows.first().is_some_and(|row| row.matches > ranked);
+    let rows: Vec<RegisterRow> = binds.load(conn, sql)?;
     let mut items: Vec<RegisterItem> = rows.into_iter().map(|row| row.item).collect();
     let more = items.len() as i64 > PAGE_SIZE;
     items.truncate(PAGE_SIZE as usize);
     Ok(RegisterPage {
         items,
         more,
-        ranking_limited,
+        ranking_limited: false,
         words_limited,
     })
+}
+
+/// Ranks a word search's matches by relevance ([`Search::is_ranked`]): the newest `ranked` of the
+/// matches that pass the filters, best first. One statement (after the index's words on SQLite).
+///
+/// The matches are walked newest first in index order: on SQLite the full-text index's rowid order;
+/// on PostgreSQL the planner chooses between the date index, checking each ruling's `tsvector` (a
+/// common word: the first matches come soon), and the GIN index's matches sorted (a rare word:
+/// few). The walk stops after `ranked` matches (one more, to tell whether there were more), which
+/// are ranked.
+pub fn rank_matches(conn: &mut DbConnection, search: &Search, ranked: i64) -> QueryResult<Ranking> {
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    let mut binds = Binds {
+        postgres,
+        values: Vec::new(),
+    };
+    let (sql, words_limited) = if postgres {
+        let q = binds.add(Bind::Text(search.text.clone()));
+        let filters = filter_conditions(search, &mut binds);
+        let walked = binds.add(Bind::Big(ranked + 1));
+        let kept = binds.add(Bind::Big(ranked));
+        // ts_rank is computed above the walk's LIMIT, so only for the matches walked.
+        (
+            format!(
+                "SELECT id, matches FROM (\
+                   SELECT w.id, w.published_at, -ts_rank(w.search_vector, websearch_to_tsquery('dutch', {q})) AS relevance, \
+                   count(*) OVER () AS matches FROM (\
+                     SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
+                     WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
+                     ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}\
+                   ) w ORDER BY w.published_at DESC, w.id DESC LIMIT {kept}\
+                 ) c ORDER BY relevance, published_at DESC, id DESC"
+            ),
+            false,
+        )
+    } else {
+        let Some(words) = fts5_words(conn, search)? else {
+            return Ok(Ranking::default());
+        };
+        // bm25, with each word's rulings counted by the register (`register_rank`) rather than by
+        // FTS5's `bm25` walking every ruling that has the word: the same scores.
+        let relevance = match words.phrase_rulings {
+            Some(counts) => format!(
+                "register_rank(published_rulings_fts, {})",
+                binds.add(Bind::Text(counts))
+            ),
+            None => "bm25(published_rulings_fts, 4.0, 1.0, 0.0)".to_owned(),
+        };
+        let q = binds.add(Bind::Text(words.match_expression));
+        let walked = binds.add(Bind::Big(ranked + 1));
+        let kept = binds.add(Bind::Big(ranked));
+        // The rank can only be computed in the statement that matches, so it is computed for the
+        // walked matches: one more than kept.
+        (
+            format!(
+                "SELECT id, matches FROM (\
+                   SELECT id, newness, relevance, count(*) OVER () AS matches FROM (\
+                     SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, {relevance} AS relevance \
+                     FROM published_rulings_fts f WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC LIMIT {walked}\
+                   ) w ORDER BY newness DESC LIMIT {kept}\
+                 ) c ORDER BY relevance, newness DESC"
+            ),
+            words.limited,
+        )
+    };
+    let rows: Vec<RankedRow> = binds.load(conn, sql)?;
+    // Every row carries the count.
+    Ok(Ranking {
+        ranking_limited: rows.first().is_some_and(|row| row.matches > ranked),
+        ids: rows.into_iter().map(|row| row.id).collect(),
+        words_limited,
+    })
+}
+
+/// One page (1-based) of a ranking: its rulings with their names, in the ranking's order. A page
+/// past the ranked matches is empty; a page is never cut short by the bound on ranking, which
+/// exceeds the deepest page ([`search::MAX_PAGE`]).
+pub fn page_of_ranking(conn: &mut DbConnection, ranking: &Ranking, page: i64) -> QueryResult<RegisterPage> {
+    use crate::db::schema::providers;
+    let offset = usize::try_from((page - 1) * PAGE_SIZE).unwrap_or(0);
+    let ids: Vec<i64> = ranking
+        .ids
+        .iter()
+        .skip(offset)
+        .take(PAGE_SIZE as usize)
+        .copied()
+        .collect();
+    let mut items: Vec<RegisterItem> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        published_rulings::table
+            .inner_join(schemes::table)
+            .left_join(providers::table)
+            .filter(published_rulings::id.eq_any(&ids))
+            .filter(published_rulings::status.eq(PUBLISHED))
+            .select((
+                published_rulings::id,
+                published_rulings::reference,
+                schemes::code,
+                schemes::name,
+                published_rulings::provider_id,
+                providers::legal_name.nullable(),
+                published_rulings::category,
+                published_rulings::year,
+                published_rulings::outcome,
+                published_rulings::summary,
+                published_rulings::published_at,
+            ))
+            .load(conn)?
+    };
+    items.sort_by_key(|item| ids.iter().position(|id| *id == item.id));
+    Ok(RegisterPage {
+        items,
+        more: ranking.ids.len() > offset + PAGE_SIZE as usize,
+        ranking_limited: ranking.ranking_limited,
+        words_limited: ranking.words_limited,
+    })
+}
+
+/// The filters as SQL conditions on `published_rulings p`, for PostgreSQL and for the register
+/// without words. Placeholders are added in the order they occur in the statement (SQLite numbers
+/// them so).
+fn filter_conditions(search: &Search, binds: &mut Binds) -> String {
+    let mut sql = String::new();
+    if let Some(scheme) = &search.scheme {
+        let p = binds.add(Bind::Text(scheme.clone()));
+        sql.push_str(&format!(" AND p.scheme_id = (SELECT id FROM schemes WHERE code = {p})"));
+    }
+    if let Some(category) = &search.category {
+        let p = binds.add(Bind::Text(category.clone()));
+        sql.push_str(&format!(" AND p.category = {p}"));
+    }
+    if let Some(year) = search.year {
+        let p = binds.add(Bind::Int(year));
+        sql.push_str(&format!(" AND p.year = {p}"));
+    }
+    if let Some(outcome) = &search.outcome {
+        let p = binds.add(Bind::Text(outcome.clone()));
+        sql.push_str(&format!(" AND p.outcome = {p}"));
+    }
+    if let Some(provider) = search.provider_id {
+        let p = binds.add(Bind::Big(provider));
+        sql.push_str(&format!(" AND p.provider_id = {p}"));
+    }
+    sql
+}
+
+/// `LIMIT` and `OFFSET` of the search's page, with one row more to tell whether there is a next page.
+fn page_bounds(search: &Search, binds: &mut Binds) -> String {
+    let limit = binds.add(Bind::Big(PAGE_SIZE + 1));
+    let offset = binds.add(Bind::Big(search.offset()));
+    format!("LIMIT {limit} OFFSET {offset}")
+}
+
+/// A word search as FTS5 reads it (SQLite).
+struct Fts5Words {
+    match_expression: String,
+    /// Each matched whole word's rulings, for `register_rank` (see [`search::phrase_rulings`]).
+    phrase_rulings: Option<String>,
+    /// A typed word stands for more words of the index than are searched.
+    limited: bool,
+}
+
+/// The FTS5 `MATCH` expression of a word search; `None` when the scheme filtered by does not exist
+/// (nothing matches). On SQLite the filters are words of the full-text index (`facets`), the scheme
+/// by its id, so the walk does not read the table at all: a lookup per match cost more than bm25.
+/// Each typed word becomes the whole words of the index it starts (see [`whole_words`]).
+fn fts5_words(conn: &mut DbConnection, search: &Search) -> QueryResult<Option<Fts5Words>> {
+    let scheme_id = match &search.scheme {
+        None => None,
+        Some(code) => match schemes::table
+            .filter(schemes::code.eq(code))
+            .select(schemes::id)
+            .first::<i64>(conn)
+            .optional()?
+        {
+            Some(id) => Some(id),
+            None => return Ok(None),
+        },
+    };
+    let whole_words = search
+        .words
+        .iter()
+        .map(|word| whole_words(conn, word, search.words_per_typed_word()))
+        .collect::<QueryResult<Vec<_>>>()?;
+    Ok(Some(Fts5Words {
+        limited: whole_words.iter().any(|found| found.cut),
+        phrase_rulings: search::phrase_rulings(&whole_words),
+        match_expression: search.fts5_match(scheme_id, &whole_words).unwrap_or_default(),
+    }))
 }
 
 #[derive(QueryableByName)]

@@ -91,6 +91,19 @@ impl Search {
         !self.words.is_empty()
     }
 
+    /// Best match first: a word search sorted by relevance, whose pages are cut from one ranking.
+    pub fn is_ranked(&self) -> bool {
+        self.has_words() && self.sort == Sort::Relevance
+    }
+
+    /// The same search on its first page: what its ranking is kept under, one for all its pages.
+    pub fn first_page(&self) -> Search {
+        Search {
+            page: 1,
+            ..self.clone()
+        }
+    }
+
     /// How many whole words of the index each typed word may stand for: an equal share of
     /// [`WORDS_PER_SEARCH`], at least one.
     pub fn words_per_typed_word(&self) -> usize {

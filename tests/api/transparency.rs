@@ -979,6 +979,84 @@ async fn the_register_and_the_api_say_when_a_word_matches_more_rulings_than_are_
     assert!(!page.contains("Hieronder staan de best passende"), "{page}");
 }
 
+#[tokio::test]
+async fn the_pages_of_a_word_search_are_cut_from_one_ranking_kept_by_the_node() {
+    use geschillenportaal::publication::search::{self, RawSearch};
+    use geschillenportaal::publication::search_register;
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    let postgres = std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty());
+    // "storing" is in 147 of the 150 rulings: eight pages, the last one short.
+    app.with_db(move |conn| bulk_rulings(conn, case_id, 150, postgres))
+        .await;
+    let raw = |page: i64| RawSearch {
+        q: "storing".into(),
+        category: "billing".into(),
+        page: page.to_string(),
+        ..Default::default()
+    };
+    // Each page searched afresh, without the node's answers.
+    let afresh: Vec<(Vec<String>, bool)> = app
+        .with_db(move |conn| {
+            (1..=5)
+                .map(|page| {
+                    let found = search_register(conn, &search::parse(&raw(page))).unwrap();
+                    (found.items.into_iter().map(|r| r.reference).collect(), found.more)
+                })
+                .collect()
+        })
+        .await;
+    assert_eq!(afresh[0].0.len(), 20);
+    assert!(afresh[2].1 && !afresh[3].1, "{afresh:?}");
+    assert!(afresh[4].0.is_empty());
+    let mut references: Vec<&String> = afresh.iter().flat_map(|(page, _)| page).collect();
+    references.sort();
+    references.dedup();
+    let matching: i64 = app
+        .with_db(|conn| {
+            use geschillenportaal::db::schema::published_rulings as p;
+            p::table
+                .filter(p::category.eq("billing").and(p::summary.like("%storing%")))
+                .count()
+                .get_result(conn)
+                .unwrap()
+        })
+        .await;
+    assert_eq!(references.len() as i64, matching, "each match on one page, none twice");
+
+    let answer = |page: i64| {
+        let app = &app;
+        async move {
+            let answer: Value = app
+                .get(&format!("/api/v1/rulings?q=storing&category=billing&page={page}"))
+                .await
+                .json()
+                .await
+                .unwrap();
+            let references: Vec<String> = answer["rulings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["reference"].as_str().unwrap().to_owned())
+                .collect();
+            (references, answer["more"].as_bool().unwrap())
+        }
+    };
+    // The first page ranks (the revision, the ranking, the page's rulings; on SQLite also the index's
+    // words); every other page is cut from that ranking: the revision and its rulings by id.
+    let before = crate::budgets::statements_run(&app).await;
+    assert_eq!(answer(1).await, afresh[0]);
+    let first = crate::budgets::statements_run(&app).await - before;
+    assert!(first >= 3, "the first page ran {first} statements");
+    let mut fewest = u64::MAX;
+    for page in 2..=5 {
+        let before = crate::budgets::statements_run(&app).await;
+        assert_eq!(answer(page).await, afresh[page as usize - 1], "page {page}");
+        fewest = fewest.min(crate::budgets::statements_run(&app).await - before);
+    }
+    assert!(fewest <= 2, "a next page ran {fewest} statements");
+}
+
 fn plan_of_date_order(conn: &mut DbConnection, postgres: bool) -> String {
     plan(
         conn,
