@@ -49,6 +49,9 @@ pub struct Settings {
     pub worker_poll_millis: u64,
     /// Proxies whose `X-Forwarded-For` is believed when rate limiting.
     pub trusted_proxies: Vec<String>,
+    /// Requests to the public pages and API (register, membership check, statistics) one node
+    /// allows an address a minute, as a burst refilled at that rate; 0 switches the limit off.
+    pub public_requests_per_minute: u32,
     /// Load demo data on start when the database is empty.
     pub demo: bool,
     /// A word list (one per line) that holds case messages for moderation; the built-in
@@ -103,6 +106,7 @@ impl Default for Settings {
             worker_in_process: true,
             worker_poll_millis: 1000,
             trusted_proxies: Vec::new(),
+            public_requests_per_minute: 300,
             demo: false,
             moderation_words_file: None,
             webhooks_allow_http_loopback: false,

@@ -42,6 +42,8 @@ pub struct AppState {
     pub schemes: Arc<crate::registry::scheme_list::SchemeListCache>,
     /// The register's search answers by revision (`publication::cache`).
     pub register: Arc<crate::publication::cache::RegisterCache>,
+    /// Each address's allowance of public requests on this node (`web::public_limit`).
+    pub public_limit: Arc<crate::web::public_limit::PublicLimit>,
 }
 
 impl AppState {
@@ -175,6 +177,9 @@ impl Application {
             rules: Default::default(),
             schemes: Default::default(),
             register: Default::default(),
+            public_limit: Arc::new(crate::web::public_limit::PublicLimit::per_minute(
+                settings.public_requests_per_minute,
+            )),
         });
 
         let prometheus = PrometheusMetricsBuilder::new("portal")

@@ -14,6 +14,7 @@ use crate::policy::{self, Actor};
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::{CsrfForm, PageContext, see_other, url_escape};
+use crate::web::public_limit::PublicVisit;
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config
@@ -51,7 +52,7 @@ fn page_link(raw: &RawSearch, page: i64) -> String {
 }
 
 #[get("/uitspraken")]
-async fn register_page(page: PageContext, query: web::Query<RawSearch>) -> AppResult<HttpResponse> {
+async fn register_page(_: PublicVisit, page: PageContext, query: web::Query<RawSearch>) -> AppResult<HttpResponse> {
     let raw = query.into_inner();
     let search = search::parse(&raw);
     let for_query = search.clone();
@@ -105,7 +106,7 @@ fn item_view(item: &RegisterItem) -> Value {
 }
 
 #[get("/uitspraken/{reference}")]
-async fn ruling_page(page: PageContext, path: web::Path<String>) -> AppResult<HttpResponse> {
+async fn ruling_page(_: PublicVisit, page: PageContext, path: web::Path<String>) -> AppResult<HttpResponse> {
     let reference = path.into_inner();
     let found = page
         .data()
@@ -169,7 +170,11 @@ pub struct RulingDocument {
     responses((status = 200, description = "One page of published rulings", body = RulingPage))
 )]
 #[get("/api/v1/rulings")]
-pub async fn register_api(state: web::Data<AppState>, query: web::Query<RawSearch>) -> AppResult<HttpResponse> {
+pub async fn register_api(
+    _: PublicVisit,
+    state: web::Data<AppState>,
+    query: web::Query<RawSearch>,
+) -> AppResult<HttpResponse> {
     let search = search::parse(&query.into_inner());
     let page = search.page;
     let answers = state.register.clone();
@@ -198,7 +203,11 @@ pub async fn register_api(state: web::Data<AppState>, query: web::Query<RawSearc
     )
 )]
 #[get("/api/v1/rulings/{reference}")]
-pub async fn ruling_api(state: web::Data<AppState>, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn ruling_api(
+    _: PublicVisit,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let reference = path.into_inner();
     let found = state
         .db

@@ -16,6 +16,7 @@ use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
 use crate::web::form::FieldErrors;
 use crate::web::page::PageContext;
+use crate::web::public_limit::PublicVisit;
 
 /// At most this many providers are shown for one search.
 pub const MAX_RESULTS: usize = 20;
@@ -177,7 +178,7 @@ fn page_view(answer: &CheckAnswer, language: Language) -> Value {
 }
 
 #[get("/aangesloten")]
-async fn check_page(page: PageContext, query: web::Query<CheckQuery>) -> AppResult<HttpResponse> {
+async fn check_page(_: PublicVisit, page: PageContext, query: web::Query<CheckQuery>) -> AppResult<HttpResponse> {
     let CheckQuery { q, date } = query.into_inner();
     let mut errors = FieldErrors::new();
     let contract_date = parse_date_input(&date).unwrap_or_else(|key| {
@@ -231,7 +232,11 @@ pub struct ApiAnswer {
     )
 )]
 #[get("/api/v1/registry/providers")]
-pub async fn check_api(state: web::Data<AppState>, query: web::Query<CheckQuery>) -> AppResult<HttpResponse> {
+pub async fn check_api(
+    _: PublicVisit,
+    state: web::Data<AppState>,
+    query: web::Query<CheckQuery>,
+) -> AppResult<HttpResponse> {
     let CheckQuery { q, date } = query.into_inner();
     if q.trim().is_empty() {
         return Err(AppError::BadRequest(

@@ -22,6 +22,7 @@ use crate::policy::Actor;
 use crate::registry::scheme_list::SchemeName;
 use crate::web::error::{AppError, AppResult};
 use crate::web::page::PageContext;
+use crate::web::public_limit::PublicVisit;
 
 pub fn routes(config: &mut web::ServiceConfig) {
     config.service(provider_page).service(scheme_page);
@@ -226,7 +227,7 @@ fn comparison_charts(page: &PageContext, c: &Comparison, id: &str) -> Value {
 }
 
 #[get("/aanbieders/{id}")]
-async fn provider_page(page: PageContext, path: web::Path<i64>) -> AppResult<HttpResponse> {
+async fn provider_page(_: PublicVisit, page: PageContext, path: web::Path<i64>) -> AppResult<HttpResponse> {
     let provider_id = path.into_inner();
     let now = Utc::now().naive_utc();
     let figures_cache = page.data().figures.clone();
@@ -286,7 +287,7 @@ pub struct SchemeQuery {
 }
 
 #[get("/statistieken")]
-async fn scheme_page(page: PageContext, query: web::Query<SchemeQuery>) -> AppResult<HttpResponse> {
+async fn scheme_page(_: PublicVisit, page: PageContext, query: web::Query<SchemeQuery>) -> AppResult<HttpResponse> {
     let code = query.into_inner().scheme.trim().to_ascii_uppercase();
     let now = Utc::now().naive_utc();
     let figures_cache = page.data().figures.clone();

@@ -7,6 +7,7 @@ pub mod form;
 pub mod health;
 pub mod home;
 pub mod page;
+pub mod public_limit;
 pub mod security;
 pub mod templates;
 pub mod utc;

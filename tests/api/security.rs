@@ -851,3 +851,44 @@ async fn a_cross_site_post_with_a_valid_token_but_a_foreign_origin_is_refused() 
     assert_eq!(ok.status(), 303);
     assert_eq!(location(&ok), "/dashboard");
 }
+
+#[tokio::test]
+async fn the_public_pages_refuse_an_address_that_asks_too_often_and_serve_the_others() {
+    let app = spawn_app_with(|settings| {
+        settings.public_requests_per_minute = 5;
+        settings.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let from = |address: &'static str, path: &str| {
+        client
+            .get(app.url(path))
+            .header("X-Forwarded-For", address)
+            .header("Accept-Language", "nl")
+            .send()
+    };
+    // One allowance across the public pages and the API.
+    for path in [
+        "/uitspraken?q=storing",
+        "/api/v1/rulings?q=storing",
+        "/aangesloten?q=glasvezel",
+        "/api/v1/registry/providers?q=glasvezel",
+        "/statistieken",
+    ] {
+        assert_eq!(from("198.51.100.7", path).await.unwrap().status(), 200, "{path}");
+    }
+    // Used up: a page says so in Dutch and when to come back, the API with a problem document.
+    let refused = from("198.51.100.7", "/uitspraken?q=storing").await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let retry: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=12).contains(&retry), "one request comes back every 12 s: {retry}");
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("Even geduld") && page.contains("<h1"), "{page}");
+    let refused = from("198.51.100.7", "/api/v1/rulings?q=storing").await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert_eq!(refused.headers()["content-type"], "application/problem+json");
+    assert!(refused.headers().contains_key("retry-after"));
+    // Another address is served, and the same address still reaches the pages that are not public.
+    assert_eq!(from("198.51.100.8", "/uitspraken").await.unwrap().status(), 200);
+    assert_eq!(from("198.51.100.7", "/login").await.unwrap().status(), 200);
+}
