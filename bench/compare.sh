@@ -6,7 +6,7 @@
 #   bench/compare.sh OLD_BINARY NEW_BINARY                     # SQLite, the 100,000-case dataset
 #   BENCH_CASES=10000 BENCH_ROUNDS=3 bench/compare.sh old new
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/compare.sh old new
-#   BENCH_PAGES="case membership" bench/compare.sh old new     # of: case queue membership kvk newest word searches
+#   BENCH_PAGES="case membership" bench/compare.sh old new     # of: case queue membership kvk newest word searches fresh
 #
 # Uses the dataset of bench/run.sh (run it once first; the same BENCH_CASES and BENCH_DATABASE_URL).
 # Each round starts a server per build, signs in, and gives each page BENCH_DURATION of wrk.
@@ -44,7 +44,10 @@ measure() { # build index, binary: one server, every page once
   local port base server
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   base="http://127.0.0.1:$port"
-  PORTAL_BIND="127.0.0.1:$port" PORTAL_BASE_URL="$base" PORTAL_LOG_FILTER=warn \
+  # As in run.sh: the public limit on with an allowance wrk cannot use up, where the build has it.
+  local limit=()
+  grep -q public_requests_per_minute "$2" && limit=(PORTAL_PUBLIC_REQUESTS_PER_MINUTE=1000000000)
+  env "${limit[@]}" PORTAL_BIND="127.0.0.1:$port" PORTAL_BASE_URL="$base" PORTAL_LOG_FILTER=warn \
     PORTAL_TRUSTED_PROXIES='["127.0.0.1"]' "$2" --config "$WORK/none.toml" serve > "$WORK/compare-server.log" 2>&1 &
   server=$!
   for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.2; done
@@ -68,7 +71,8 @@ measure() { # build index, binary: one server, every page once
       kvk) path="/api/v1/registry/providers?q=$BENCH_PROVIDER_KVK" ;;
       newest) path="/uitspraken" ;;
       word) path="/uitspraken?q=internet" ;;
-      searches) path="/uitspraken" script=searches.lua ;; # 1,500 different searches (the script's)
+      searches) path="/uitspraken" script=searches.lua ;; # 30 words paged through (the script's)
+      fresh) path="/uitspraken" script=fresh_searches.lua ;; # 1,350 searches, mostly not kept
       *) echo "unknown page $page" >&2; kill "$server"; exit 2 ;;
     esac
     read -r _ rps _ p99 _ errors < <(wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -H "Cookie: $cookie" \

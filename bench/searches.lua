@@ -1,6 +1,7 @@
--- wrk: the public ruling search asked 1,500 different ways (30 words of the generated register's
--- texts, pages 1 to 50, at random). A node keeps 256 answers (publication::cache), so most of these
--- are searched afresh: the counterpart of the `word` scenario, which asks one search again and again.
+-- wrk: the public ruling search paged through: 30 words of the generated register's texts, pages 1
+-- to 50, at random (1,500 different pages). A node keeps 256 pages, and each word's ranking, from which
+-- its other pages are cut (publication::cache): after the first page of each word, a page is read by
+-- id. Searches never asked before are `fresh_searches.lua`; one search again and again is `word`.
 local words = {
   "storing", "internet", "rekening", "roamingkosten", "boete", "opzegging", "verhuizing",
   "glasvezel", "modem", "defecte", "overstap", "aanbieder", "nummer", "verbinding", "avond",
