@@ -21,7 +21,8 @@ pub struct Settings {
     /// Folder for the SQLite file, generated secrets, uploads and mail files (by default).
     pub data_dir: PathBuf,
     pub database_url: String,
-    pub database_max_connections: u32,
+    /// The pool's size; unset: [`Settings::pool_size`] picks one per backend.
+    pub database_max_connections: Option<u32>,
     /// Signing key of session and e-mail tokens. Generated into the data folder when unset.
     pub jwt_secret: Option<SecretString>,
     /// Lifetime of a session token; renewed while the user is active.
@@ -88,7 +89,7 @@ impl Default for Settings {
             base_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             database_url: "sqlite://data/portal.db".into(),
-            database_max_connections: 16,
+            database_max_connections: None,
             jwt_secret: None,
             session_token_minutes: 20,
             session_max_hours: 12,
@@ -157,6 +158,20 @@ impl Settings {
 
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
+    }
+
+    /// Connections in the pool, which is also how many database trips run at once. Unset: 8 on
+    /// SQLite, 16 on PostgreSQL. SQLite's statements run on the node's own cores (one writer at a
+    /// time), so more connections than a few per core only add memory (each its own page cache and
+    /// full-text buffers) and queueing: on two cores, 8 served every benchmarked page as fast or faster
+    /// than 16 and ended the run at 120 MB instead of 152 (docs/PERFORMANCE.md, item 20). A PostgreSQL
+    /// connection mostly waits on its server process, so it keeps 16.
+    pub fn pool_size(&self) -> u32 {
+        let postgres = matches!(
+            crate::db::DatabaseTarget::parse(&self.database_url),
+            Ok(crate::db::DatabaseTarget::Postgres(_))
+        );
+        self.database_max_connections.unwrap_or(if postgres { 16 } else { 8 })
     }
 
     pub fn uses_https(&self) -> bool {
@@ -241,10 +256,26 @@ mod tests {
             jail.set_env("PORTAL_DATABASE_MAX_CONNECTIONS", "7");
             let settings = Settings::load(Path::new("portal.toml")).expect("loads");
             assert_eq!(settings.bind, "0.0.0.0:9000");
-            assert_eq!(settings.database_max_connections, 7);
+            assert_eq!(settings.pool_size(), 7);
             assert_eq!(settings.database_url, "sqlite://data/portal.db");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_pool_is_sized_per_backend_unless_set() {
+        let sqlite = Settings::default();
+        assert_eq!(sqlite.pool_size(), 8);
+        let postgres = Settings {
+            database_url: "postgres://postgres@127.0.0.1:5432/portal".into(),
+            ..Settings::default()
+        };
+        assert_eq!(postgres.pool_size(), 16);
+        let set = Settings {
+            database_max_connections: Some(3),
+            ..postgres
+        };
+        assert_eq!(set.pool_size(), 3);
     }
 
     #[test]
@@ -253,7 +284,7 @@ mod tests {
             jail.create_file("other.toml", "database_max_connections = 5\n")?;
             jail.set_env("PORTAL_CONFIG", "other.toml");
             let settings = Settings::load(Path::new("other.toml")).expect("loads");
-            assert_eq!(settings.database_max_connections, 5);
+            assert_eq!(settings.pool_size(), 5);
             Ok(())
         });
     }
