@@ -4,12 +4,7 @@
 -- so about four in five of these are ranked afresh: the cost of a search never asked before, which
 -- the public pages' per-address limit bounds (docs/SECURITY.md). `searches.lua` pages through 30
 -- words instead, which the kept rankings answer.
-local words = {
-  "storing", "internet", "rekening", "roamingkosten", "boete", "opzegging", "verhuizing",
-  "glasvezel", "modem", "defecte", "overstap", "aanbieder", "nummer", "verbinding", "avond",
-  "adres", "consument", "commissie", "feiten", "uitspraak", "hoge", "beschikbaar", "geleverde",
-  "vervangen", "overgezet", "maandenlang", "betwist", "klaagt", "beslist", "overweegt",
-}
+local words = dofile(os.getenv("BENCH_DIR") .. "/register_words.lua")
 local outcomes = { "", "upheld", "partly_upheld", "rejected", "not_admissible" }
 local years = { "", "2025", "2026" }
 local categories = { "", "outage_speed", "billing" }

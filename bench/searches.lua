@@ -2,12 +2,7 @@
 -- to 50, at random (1,500 different pages). A node keeps 256 pages, and each word's ranking, from which
 -- its other pages are cut (publication::cache): after the first page of each word, a page is read by
 -- id. Searches never asked before are `fresh_searches.lua`; one search again and again is `word`.
-local words = {
-  "storing", "internet", "rekening", "roamingkosten", "boete", "opzegging", "verhuizing",
-  "glasvezel", "modem", "defecte", "overstap", "aanbieder", "nummer", "verbinding", "avond",
-  "adres", "consument", "commissie", "feiten", "uitspraak", "hoge", "beschikbaar", "geleverde",
-  "vervangen", "overgezet", "maandenlang", "betwist", "klaagt", "beslist", "overweegt",
-}
+local words = dofile(os.getenv("BENCH_DIR") .. "/register_words.lua")
 local threads = 0
 
 setup = function(thread)
