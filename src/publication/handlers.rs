@@ -167,7 +167,10 @@ pub struct RulingDocument {
     path = "/api/v1/rulings",
     tag = "rulings",
     params(RawSearch),
-    responses((status = 200, description = "One page of published rulings", body = RulingPage))
+    responses(
+        (status = 200, description = "One page of published rulings", body = RulingPage),
+        (status = 429, description = "Too many requests from this address: try again after `Retry-After` seconds (docs/SECURITY.md)", content_type = "application/problem+json")
+    )
 )]
 #[get("/api/v1/rulings")]
 pub async fn register_api(
@@ -199,7 +202,8 @@ pub async fn register_api(
     params(("reference" = String, Path, description = "The ruling's reference, e.g. TEL-2026-000123")),
     responses(
         (status = 200, description = "The published ruling", body = RulingDocument),
-        (status = 404, description = "No published ruling with this reference")
+        (status = 404, description = "No published ruling with this reference"),
+        (status = 429, description = "Too many requests from this address: try again after `Retry-After` seconds (docs/SECURITY.md)", content_type = "application/problem+json")
     )
 )]
 #[get("/api/v1/rulings/{reference}")]

@@ -228,7 +228,8 @@ pub struct ApiAnswer {
     ),
     responses(
         (status = 200, description = "The providers found, at most 20", body = ApiAnswer),
-        (status = 400, description = "q missing or date not a date", content_type = "application/problem+json")
+        (status = 400, description = "q missing or date not a date", content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address: try again after `Retry-After` seconds (docs/SECURITY.md)", content_type = "application/problem+json")
     )
 )]
 #[get("/api/v1/registry/providers")]
