@@ -4,21 +4,11 @@
 -- so about four in five of these are ranked afresh: the cost of a search never asked before, which
 -- the public pages' per-address limit bounds (docs/SECURITY.md). `searches.lua` pages through 30
 -- words instead, which the kept rankings answer.
-local words = dofile(os.getenv("BENCH_DIR") .. "/register_words.lua")
+local words = dofile(os.getenv("BENCH_DIR") .. "/register_search.lua")
+
 local outcomes = { "", "upheld", "partly_upheld", "rejected", "not_admissible" }
 local years = { "", "2025", "2026" }
 local categories = { "", "outage_speed", "billing" }
-local threads = 0
-
-setup = function(thread)
-  threads = threads + 1
-  thread:set("seed", threads)
-end
-
-init = function()
-  math.randomseed(os.time() * 31 + seed)
-end
-
 local function pick(list)
   return list[math.random(#list)]
 end
