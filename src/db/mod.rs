@@ -532,6 +532,34 @@ mod tests {
     }
 
     #[test]
+    fn the_bundled_sqlite_keeps_a_page_cache_per_connection_and_no_count_of_its_memory() {
+        use diesel::sql_types::Text;
+        #[derive(QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = Text)]
+            compile_options: String,
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let db = Database::new(&format!("sqlite://{}", dir.path().join("build.db").display()), 1).unwrap();
+        let mut pooled = db.get().unwrap();
+        let DbConnection::Sqlite(conn) = &mut **pooled else {
+            panic!("a sqlite:// URL opens SQLite connections");
+        };
+        let options: Vec<String> = diesel::sql_query("SELECT compile_options FROM pragma_compile_options()")
+            .load::<CompileOption>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|option| option.compile_options)
+            .collect();
+        // Set by .cargo/config.toml (LIBSQLITE3_FLAGS): why there.
+        assert!(options.iter().any(|o| o == "ENABLE_FTS5"), "{options:?}");
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+        // SAFETY: reads a process-wide counter, which SQLite keeps only when counting is on.
+        assert_eq!(unsafe { libsqlite3_sys::sqlite3_memory_used() }, 0);
+    }
+
+    #[test]
     fn urls_choose_the_backend_by_scheme() {
         assert_eq!(
             DatabaseTarget::parse("sqlite://data/portal.db").unwrap(),
