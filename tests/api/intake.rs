@@ -1256,9 +1256,10 @@ async fn filing_through_the_api_stays_within_its_statement_budget() {
     // Each checks eligibility: the provider's memberships come with each scheme's rules in force in
     // one query (before: one more per scheme). Submitting also writes the case, its event and its
     // notices in one transaction, reading the consumer and the secretariat who take e-mail in one
-    // query (before: two). The benchmark's filing ran 8 and 16 before.
+    // query (before: two). The benchmark's filing ran 8 and 16 before. The reference is set by one
+    // statement of its own since its number is taken last (item 22 of docs/PERFORMANCE.md).
     assert!(draft <= 7, "a draft with every answer: {draft} statements");
-    assert!(submit <= 14, "submitting a draft: {submit} statements");
+    assert!(submit <= 15, "submitting a draft: {submit} statements");
 }
 
 #[tokio::test]
