@@ -11,6 +11,9 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+/// The connection pool's size when `database_max_connections` is not set (why 8: [`Settings::pool_size`]).
+pub const DEFAULT_POOL_SIZE: u32 = 8;
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -21,7 +24,7 @@ pub struct Settings {
     /// Folder for the SQLite file, generated secrets, uploads and mail files (by default).
     pub data_dir: PathBuf,
     pub database_url: String,
-    /// The pool's size; unset: [`Settings::pool_size`] picks one per backend.
+    /// The pool's size; unset: [`DEFAULT_POOL_SIZE`] (see [`Settings::pool_size`]).
     pub database_max_connections: Option<u32>,
     /// Signing key of session and e-mail tokens. Generated into the data folder when unset.
     pub jwt_secret: Option<SecretString>,
@@ -160,18 +163,16 @@ impl Settings {
         self.base_url.trim_end_matches('/')
     }
 
-    /// Connections in the pool, which is also how many database trips run at once. Unset: 8 on
-    /// SQLite, 16 on PostgreSQL. SQLite's statements run on the node's own cores (one writer at a
-    /// time), so more connections than a few per core only add memory (each its own page cache and
-    /// full-text buffers) and queueing: on two cores, 8 served every benchmarked page as fast or faster
-    /// than 16 and ended the run at 120 MB instead of 152 (docs/PERFORMANCE.md, item 20). A PostgreSQL
-    /// connection mostly waits on its server process, so it keeps 16.
+    /// Connections in the pool, which is also how many database trips run at once. Unset: 8 on both
+    /// backends. SQLite's statements run on the node's own cores (one writer at a time), so more
+    /// connections than a few per core only add memory (each its own page cache and full-text
+    /// buffers) and queueing: on two cores, 8 served every benchmarked page as fast or faster than 16
+    /// and ended the run at 120 MB instead of 152 (docs/PERFORMANCE.md, item 20). On PostgreSQL, 16
+    /// connections kept 16 server processes busy beside the node: cached pages' p99 went from 14–18 ms
+    /// with 8 to 49–238 ms with 16, none faster (item 23). A smaller pool per node also leaves
+    /// PostgreSQL's `max_connections` room for more nodes.
     pub fn pool_size(&self) -> u32 {
-        let postgres = matches!(
-            crate::db::DatabaseTarget::parse(&self.database_url),
-            Ok(crate::db::DatabaseTarget::Postgres(_))
-        );
-        self.database_max_connections.unwrap_or(if postgres { 16 } else { 8 })
+        self.database_max_connections.unwrap_or(DEFAULT_POOL_SIZE)
     }
 
     pub fn uses_https(&self) -> bool {
@@ -263,14 +264,14 @@ mod tests {
     }
 
     #[test]
-    fn the_pool_is_sized_per_backend_unless_set() {
+    fn the_pool_has_eight_connections_on_either_backend_unless_set() {
         let sqlite = Settings::default();
         assert_eq!(sqlite.pool_size(), 8);
         let postgres = Settings {
             database_url: "postgres://postgres@127.0.0.1:5432/portal".into(),
             ..Settings::default()
         };
-        assert_eq!(postgres.pool_size(), 16);
+        assert_eq!(postgres.pool_size(), 8);
         let set = Settings {
             database_max_connections: Some(3),
             ..postgres
