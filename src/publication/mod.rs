@@ -363,29 +363,32 @@ impl Binds {
         Row: QueryableByName<diesel::pg::Pg> + QueryableByName<diesel::sqlite::Sqlite> + 'static,
     {
         match conn {
-            DbConnection::Postgres(pg) => {
-                let mut query = diesel::sql_query(sql).into_boxed::<diesel::pg::Pg>();
-                for bind in self.values {
-                    query = match bind {
-                        Bind::Text(v) => query.bind::<Text, _>(v),
-                        Bind::Int(v) => query.bind::<Integer, _>(v),
-                        Bind::Big(v) => query.bind::<BigInt, _>(v),
-                    };
-                }
-                query.load(pg)
-            }
-            DbConnection::Sqlite(lite) => {
-                let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
-                for bind in self.values {
-                    query = match bind {
-                        Bind::Text(v) => query.bind::<Text, _>(v),
-                        Bind::Int(v) => query.bind::<Integer, _>(v),
-                        Bind::Big(v) => query.bind::<BigInt, _>(v),
-                    };
-                }
-                query.load(lite)
-            }
+            DbConnection::Postgres(pg) => Self::bound(sql, self.values).load(pg),
+            DbConnection::Sqlite(lite) => Self::bound(sql, self.values).load(lite),
         }
+    }
+
+    /// `sql` with `values` bound in order, for backend `DB`.
+    fn bound<DB>(
+        sql: String,
+        values: Vec<Bind>,
+    ) -> diesel::query_builder::BoxedSqlQuery<'static, DB, diesel::query_builder::SqlQuery>
+    where
+        DB: diesel::backend::Backend
+            + diesel::sql_types::HasSqlType<Text>
+            + diesel::sql_types::HasSqlType<Integer>
+            + diesel::sql_types::HasSqlType<BigInt>,
+        String: diesel::serialize::ToSql<Text, DB>,
+        i32: diesel::serialize::ToSql<Integer, DB>,
+        i64: diesel::serialize::ToSql<BigInt, DB>,
+    {
+        values
+            .into_iter()
+            .fold(diesel::sql_query(sql).into_boxed::<DB>(), |query, bind| match bind {
+                Bind::Text(v) => query.bind::<Text, _>(v),
+                Bind::Int(v) => query.bind::<Integer, _>(v),
+                Bind::Big(v) => query.bind::<BigInt, _>(v),
+            })
     }
 
     fn add(&mut self, bind: Bind) -> String {
