@@ -111,9 +111,10 @@ impl Search {
     }
 
     /// The FTS5 `MATCH` expression: every word must occur in the summary or the text, as a word or
-    /// the start of one (FTS5 has no Dutch stemmer; a prefix finds "betaling" for "betaal"), and every
-    /// filter as a word of the index's `facets` column (migration 000010 writes them), so that FTS5
-    /// applies the filters while it walks. Words are quoted, so FTS5 operators typed by a visitor are
+    /// the start of one (FTS5 has no Dutch stemmer; a prefix finds "betaling" for "betaal"), and the
+    /// filters as words of the index's `facets` column (migrations 000010 and 000015 write them), so
+    /// that FTS5 applies the filters while it walks: the provider as a word of its own, the other
+    /// filters together as the one word of their combination. Words are quoted, so FTS5 operators typed by a visitor are
     /// plain text. The scheme is filtered by its id (`scheme_id`), which the caller looks up by code.
     ///
     /// `whole_words` holds, for each of [`Search::words`], the words of the index it stands for
@@ -137,19 +138,26 @@ impl Search {
                 _ => format!("{}*", quoted(typed)),
             })
             .collect();
-        let mut facets = Vec::new();
-        if let Some(id) = scheme_id {
-            facets.push(format!("scheme{id}"));
-        }
+        // The scheme, category, year and outcome filtered by are one word of the index, their parts
+        // in that order (migration 000015): FTS5 then intersects the words with one list that holds
+        // just the rulings passing them all, instead of stepping through a list per filter.
         let without_underscores = |code: &str| code.replace('_', "");
-        if let Some(category) = &self.category {
-            facets.push(format!("category{}", without_underscores(category)));
-        }
-        if let Some(year) = self.year {
-            facets.push(format!("year{year}"));
-        }
-        if let Some(outcome) = &self.outcome {
-            facets.push(format!("outcome{}", without_underscores(outcome)));
+        let combination: String = [
+            scheme_id.map(|id| format!("scheme{id}")),
+            self.category
+                .as_ref()
+                .map(|c| format!("category{}", without_underscores(c))),
+            self.year.map(|year| format!("year{year}")),
+            self.outcome
+                .as_ref()
+                .map(|o| format!("outcome{}", without_underscores(o))),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut facets = Vec::new();
+        if !combination.is_empty() {
+            facets.push(combination);
         }
         if let Some(provider) = self.provider_id {
             facets.push(format!("provider{provider}"));
@@ -263,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn the_filters_are_words_of_the_facets_column() {
+    fn the_filters_are_one_word_of_the_facets_column_and_the_provider_another() {
         let search = parse(&RawSearch {
             q: "storing".into(),
             scheme: "TEL".into(),
@@ -275,7 +283,17 @@ mod tests {
         });
         assert_eq!(
             search.fts5_match(Some(3), &[]).unwrap(),
-            "{summary body} : (\"storing\"*) AND facets : (scheme3 categoryoutagespeed year2026 outcomepartlyupheld provider12)"
+            "{summary body} : (\"storing\"*) AND facets : (scheme3categoryoutagespeedyear2026outcomepartlyupheld provider12)"
+        );
+        let two = parse(&RawSearch {
+            q: "storing".into(),
+            category: "billing".into(),
+            outcome: "not_admissible".into(),
+            ..RawSearch::default()
+        });
+        assert_eq!(
+            two.fts5_match(None, &[]).unwrap(),
+            "{summary body} : (\"storing\"*) AND facets : (categorybillingoutcomenotadmissible)"
         );
     }
 

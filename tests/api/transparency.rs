@@ -591,7 +591,7 @@ async fn a_word_search_ranks_the_newest_matches_that_pass_the_filters_and_says_w
         };
         let everything = filtered(&scheme, "outage_speed", "2026", provider.to_string());
         let upheld = ["S4", "S2", "S0", "B4", "B2", "B0"].map(String::from).to_vec();
-        assert_eq!(found(conn, everything, 100), (upheld, false));
+        assert_eq!(found(conn, everything, 100), (upheld.clone(), false));
         for nothing in [
             filtered("XYZ", "outage_speed", "2026", provider.to_string()),
             filtered(&scheme, "billing", "2026", provider.to_string()),
@@ -599,6 +599,40 @@ async fn a_word_search_ranks_the_newest_matches_that_pass_the_filters_and_says_w
             filtered(&scheme, "outage_speed", "2026", (provider + 1).to_string()),
         ] {
             assert_eq!(found(conn, nothing.clone(), 100), (vec![], false), "{nothing:?}");
+        }
+        // Every combination of the scheme, category, year and outcome (SQLite searches each
+        // combination as one word of the index): the matches that pass it, and none with another
+        // category or year in it.
+        let sorted = |mut references: Vec<String>| {
+            references.sort();
+            references
+        };
+        for filters in 0..16u8 {
+            let pick = |bit: u8, value: &str| {
+                if filters & bit != 0 {
+                    value.to_owned()
+                } else {
+                    String::new()
+                }
+            };
+            let combination = |category: &str, year: &str| search::RawSearch {
+                q: "storing".into(),
+                scheme: pick(1, &scheme),
+                category: pick(2, category),
+                year: pick(4, year),
+                outcome: pick(8, "upheld"),
+                ..Default::default()
+            };
+            let expected = if filters & 8 != 0 { upheld.clone() } else { all.clone() };
+            assert_eq!(
+                sorted(found(conn, combination("outage_speed", "2026"), 100).0),
+                sorted(expected),
+                "filters {filters:04b}"
+            );
+            if filters & 6 != 0 {
+                let other = combination("billing", "2025");
+                assert_eq!(found(conn, other, 100).0, Vec::<String>::new(), "filters {filters:04b}");
+            }
         }
         // By date nothing is cut: every match, newest first.
         let by_date = ["B5", "B4", "B3", "B2", "B1", "B0", "S5", "S4", "S3", "S2", "S1", "S0"]
