@@ -10,7 +10,7 @@ pub mod search;
 
 use chrono::{Datelike, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamp};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -429,9 +429,9 @@ struct RegisterRow {
 struct RankedRow {
     #[diesel(sql_type = BigInt)]
     id: i64,
-    /// The matches the ranking walked (one more than it ranks if there were more).
-    #[diesel(sql_type = BigInt)]
-    matches: i64,
+    /// Lower is better (bm25's sign on both backends).
+    #[diesel(sql_type = Double)]
+    relevance: f64,
 }
 
 /// The ranked matches of a word search by relevance, best first: what every page of the search is
@@ -545,18 +545,14 @@ pub fn rank_matches(conn: &mut DbConnection, search: &Search, ranked: i64) -> Qu
         let q = binds.add(Bind::Text(search.text.clone()));
         let filters = filter_conditions(search, &mut binds);
         let walked = binds.add(Bind::Big(ranked + 1));
-        let kept = binds.add(Bind::Big(ranked));
         // ts_rank is computed above the walk's LIMIT, so only for the matches walked.
         (
             format!(
-                "SELECT id, matches FROM (\
-                   SELECT w.id, w.published_at, -ts_rank(w.search_vector, websearch_to_tsquery('dutch', {q})) AS relevance, \
-                   count(*) OVER () AS matches FROM (\
-                     SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
-                     WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
-                     ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}\
-                   ) w ORDER BY w.published_at DESC, w.id DESC LIMIT {kept}\
-                 ) c ORDER BY relevance, published_at DESC, id DESC"
+                "SELECT w.id, -ts_rank(w.search_vector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance FROM (\
+                   SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
+                   WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
+                   ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}\
+                 ) w ORDER BY w.published_at DESC, w.id DESC"
             ),
             false,
         )
@@ -575,25 +571,27 @@ pub fn rank_matches(conn: &mut DbConnection, search: &Search, ranked: i64) -> Qu
         };
         let q = binds.add(Bind::Text(words.match_expression));
         let walked = binds.add(Bind::Big(ranked + 1));
-        let kept = binds.add(Bind::Big(ranked));
         // The rank can only be computed in the statement that matches, so it is computed for the
         // walked matches: one more than kept.
         (
             format!(
-                "SELECT id, matches FROM (\
-                   SELECT id, newness, relevance, count(*) OVER () AS matches FROM (\
-                     SELECT f.rowid & {FTS_ID_MASK} AS id, f.rowid AS newness, {relevance} AS relevance \
-                     FROM published_rulings_fts f WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC LIMIT {walked}\
-                   ) w ORDER BY newness DESC LIMIT {kept}\
-                 ) c ORDER BY relevance, newness DESC"
+                "SELECT f.rowid & {FTS_ID_MASK} AS id, {relevance} AS relevance FROM published_rulings_fts f \
+                 WHERE published_rulings_fts MATCH {q} ORDER BY f.rowid DESC LIMIT {walked}"
             ),
             words.limited,
         )
     };
-    let rows: Vec<RankedRow> = binds.load(conn, sql)?;
-    // Every row carries the count.
+    // The matches come newest first, one more than are ranked if there were more: that one, the
+    // oldest, is dropped, and the rest sorted best first here rather than by the database (a window
+    // to count them and two sorts cost a tenth of a search on SQLite; docs/PERFORMANCE.md item 25).
+    // The sort is stable, so equal matches stay newest first.
+    let mut rows: Vec<RankedRow> = binds.load(conn, sql)?;
+    let kept = usize::try_from(ranked).unwrap_or(0);
+    let ranking_limited = rows.len() > kept;
+    rows.truncate(kept);
+    rows.sort_by(|a, b| a.relevance.total_cmp(&b.relevance));
     Ok(Ranking {
-        ranking_limited: rows.first().is_some_and(|row| row.matches > ranked),
+        ranking_limited,
         ids: rows.into_iter().map(|row| row.id).collect(),
         words_limited,
     })
