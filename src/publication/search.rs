@@ -114,8 +114,9 @@ impl Search {
     /// the start of one (FTS5 has no Dutch stemmer; a prefix finds "betaling" for "betaal"), and the
     /// filters as words of the index's `facets` column (migrations 000010 and 000015 write them), so
     /// that FTS5 applies the filters while it walks: the provider as a word of its own, the other
-    /// filters together as the one word of their combination. Words are quoted, so FTS5 operators typed by a visitor are
-    /// plain text. The scheme is filtered by its id (`scheme_id`), which the caller looks up by code.
+    /// filters together as the one word of their combination. Words are quoted, so FTS5 operators
+    /// typed by a visitor are plain text. The scheme is filtered by its id (`scheme_id`), which the
+    /// caller looks up by code.
     ///
     /// `whole_words` holds, for each of [`Search::words`], the words of the index it stands for
     /// ([`WholeWords`]): they are searched as `("internet" OR "internetaansluiting")`, which FTS5
