@@ -11,9 +11,6 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-/// The connection pool's size when `database_max_connections` is not set (why 8: [`Settings::pool_size`]).
-pub const DEFAULT_POOL_SIZE: u32 = 8;
-
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -24,8 +21,15 @@ pub struct Settings {
     /// Folder for the SQLite file, generated secrets, uploads and mail files (by default).
     pub data_dir: PathBuf,
     pub database_url: String,
-    /// The pool's size; unset: [`DEFAULT_POOL_SIZE`] (see [`Settings::pool_size`]).
-    pub database_max_connections: Option<u32>,
+    /// Connections in the pool, which is also how many database trips run at once; 8 by default on
+    /// both backends. SQLite's statements run on the node's own cores (one writer at a time), so more
+    /// connections than a few per core only add memory (each its own page cache and full-text
+    /// buffers) and queueing: on two cores, 8 served every benchmarked page as fast or faster than 16
+    /// and ended the run at 120 MB instead of 152 (docs/PERFORMANCE.md, item 20). On PostgreSQL, 16
+    /// connections kept 16 server processes busy beside the node: cached pages' p99 went from 14–18 ms
+    /// with 8 to 49–238 ms with 16, none faster (item 23). A smaller pool per node also leaves
+    /// PostgreSQL's `max_connections` room for more nodes.
+    pub database_max_connections: u32,
     /// Signing key of session and e-mail tokens. Generated into the data folder when unset.
     pub jwt_secret: Option<SecretString>,
     /// Lifetime of a session token; renewed while the user is active.
@@ -92,7 +96,7 @@ impl Default for Settings {
             base_url: "http://127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             database_url: "sqlite://data/portal.db".into(),
-            database_max_connections: None,
+            database_max_connections: 8,
             jwt_secret: None,
             session_token_minutes: 20,
             session_max_hours: 12,
@@ -153,6 +157,11 @@ impl Settings {
                 "retention_days_after_closing must be 0 (off) or more".into(),
             ));
         }
+        if self.database_max_connections < 1 {
+            return Err(SettingsError::Value(
+                "database_max_connections must be 1 or more".into(),
+            ));
+        }
         if self.session_token_minutes < 1 || self.session_max_hours < 1 {
             return Err(SettingsError::Value("session lifetimes must be positive".into()));
         }
@@ -161,18 +170,6 @@ impl Settings {
 
     pub fn base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
-    }
-
-    /// Connections in the pool, which is also how many database trips run at once. Unset: 8 on both
-    /// backends. SQLite's statements run on the node's own cores (one writer at a time), so more
-    /// connections than a few per core only add memory (each its own page cache and full-text
-    /// buffers) and queueing: on two cores, 8 served every benchmarked page as fast or faster than 16
-    /// and ended the run at 120 MB instead of 152 (docs/PERFORMANCE.md, item 20). On PostgreSQL, 16
-    /// connections kept 16 server processes busy beside the node: cached pages' p99 went from 14–18 ms
-    /// with 8 to 49–238 ms with 16, none faster (item 23). A smaller pool per node also leaves
-    /// PostgreSQL's `max_connections` room for more nodes.
-    pub fn pool_size(&self) -> u32 {
-        self.database_max_connections.unwrap_or(DEFAULT_POOL_SIZE)
     }
 
     pub fn uses_https(&self) -> bool {
@@ -257,26 +254,20 @@ mod tests {
             jail.set_env("PORTAL_DATABASE_MAX_CONNECTIONS", "7");
             let settings = Settings::load(Path::new("portal.toml")).expect("loads");
             assert_eq!(settings.bind, "0.0.0.0:9000");
-            assert_eq!(settings.pool_size(), 7);
+            assert_eq!(settings.database_max_connections, 7);
             assert_eq!(settings.database_url, "sqlite://data/portal.db");
             Ok(())
         });
     }
 
     #[test]
-    fn the_pool_has_eight_connections_on_either_backend_unless_set() {
-        let sqlite = Settings::default();
-        assert_eq!(sqlite.pool_size(), 8);
-        let postgres = Settings {
-            database_url: "postgres://postgres@127.0.0.1:5432/portal".into(),
+    fn the_pool_has_eight_connections_unless_set_and_never_none() {
+        assert_eq!(Settings::default().database_max_connections, 8);
+        let none = Settings {
+            database_max_connections: 0,
             ..Settings::default()
         };
-        assert_eq!(postgres.pool_size(), 8);
-        let set = Settings {
-            database_max_connections: Some(3),
-            ..postgres
-        };
-        assert_eq!(set.pool_size(), 3);
+        assert!(matches!(none.validate(), Err(SettingsError::Value(m)) if m.contains("database_max_connections")));
     }
 
     #[test]
@@ -285,7 +276,7 @@ mod tests {
             jail.create_file("other.toml", "database_max_connections = 5\n")?;
             jail.set_env("PORTAL_CONFIG", "other.toml");
             let settings = Settings::load(Path::new("other.toml")).expect("loads");
-            assert_eq!(settings.pool_size(), 5);
+            assert_eq!(settings.database_max_connections, 5);
             Ok(())
         });
     }

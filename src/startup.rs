@@ -131,7 +131,7 @@ pub struct Application {
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let settings = Arc::new(settings);
-        let db = Database::new(&settings.database_url, settings.pool_size())?;
+        let db = Database::new(&settings.database_url, settings.database_max_connections)?;
         let keys = Arc::new(TokenKeys::new(settings.jwt_secret()?));
         let templates = Arc::new(page_templates::build().map_err(Box::new)?);
         let emails = Arc::new(EmailTemplates::build().map_err(Box::new)?);
@@ -242,7 +242,7 @@ fn build_server(
     prometheus: PrometheusMetrics,
 ) -> Result<Server, StartupError> {
     let https = state.settings.uses_https();
-    let blocking_threads = state.settings.pool_size() as usize + 2;
+    let blocking_threads = state.settings.database_max_connections as usize + 2;
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())

@@ -67,7 +67,7 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
         base_url: "http://127.0.0.1:8080".into(),
         data_dir: data_dir.to_owned(),
         database_url: fresh_database_url(data_dir),
-        database_max_connections: Some(8),
+        database_max_connections: 8,
         jwt_secret: Some(SecretString::from("integration-test-signing-key-0123456789".to_owned())),
         worker_in_process: false,
         ..Settings::default()
