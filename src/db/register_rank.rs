@@ -14,6 +14,14 @@
 //! FTS5 takes such functions through its `fts5_api`, which is fetched with `SELECT fts5(?1)` and a
 //! bound pointer; [`register`] does that for each connection (`sqlite_tuning` calls it as SQLite
 //! opens one).
+//!
+//! bm25 needs each match's length in tokens, which FTS5 reads from its `docsize` table: a statement
+//! run per ranked match, a fifth of the CPU of a search never asked before (docs/PERFORMANCE.md
+//! item 28). A length changes only when the ruling's entry in the index does, and every such change
+//! raises the register's revision (`register_revision`). So each connection keeps the lengths it read
+//! under the revision a search passes as the third argument,
+//! `register_rank(published_rulings_fts, '…', revision)`, and forgets them all when a search comes
+//! with a newer one. A search without it, or with an older one, reads `docsize` as before.
 
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::ptr;
@@ -26,16 +34,69 @@ const K1: f64 = 1.2;
 const B: f64 = 0.75;
 
 /// What a search needs for every row: the inverse document frequency of each phrase and the
-/// average length of a ruling in tokens (computed once per search, as `bm25` does).
+/// average length of a ruling in tokens (computed once per search, as `bm25` does), and the
+/// register's revision the search reads, if it names one.
 struct Search {
     idf: Vec<f64>,
     average_length: f64,
+    revision: Option<i64>,
+}
+
+/// The ruling's id in the low 30 bits of its index rowid (`publication::FTS_ID_MASK`).
+const RULING_ID_MASK: i64 = (1 << 30) - 1;
+/// Lengths are kept for ruling ids below this: 8 MiB a connection at most. The register's ids are
+/// dense (187,500 rulings at a million cases: 375 KB).
+const KEPT_IDS: usize = 1 << 22;
+
+/// One connection's lengths (in tokens, plus one; 0: not read) by ruling id, of `revision`.
+/// A connection runs one statement step at a time, so FTS5 never calls the ranking with this
+/// borrowed twice; each row checks the revision, so a statement begun before a newer search
+/// cleared the lengths neither uses nor adds to them.
+#[derive(Default)]
+struct Lengths {
+    revision: i64,
+    by_ruling: Vec<u16>,
+}
+
+impl Lengths {
+    /// A search of `revision` begins: a newer revision than the kept lengths' forgets them.
+    fn serve(&mut self, revision: Option<i64>) {
+        if let Some(revision) = revision.filter(|r| *r > self.revision) {
+            self.by_ruling.clear();
+            self.revision = revision;
+        }
+    }
+
+    /// Whether the kept lengths are those of the register at `revision`.
+    fn of(&self, revision: Option<i64>) -> bool {
+        revision == Some(self.revision)
+    }
+
+    fn get(&self, ruling: usize) -> Option<c_int> {
+        match self.by_ruling.get(ruling) {
+            Some(&kept) if kept > 0 => Some(c_int::from(kept) - 1),
+            _ => None,
+        }
+    }
+
+    fn keep(&mut self, ruling: usize, length: c_int) {
+        let Ok(kept) = u16::try_from(i64::from(length) + 1) else {
+            return;
+        };
+        if ruling >= KEPT_IDS {
+            return;
+        }
+        if self.by_ruling.len() <= ruling {
+            self.by_ruling.resize(ruling + 1, 0);
+        }
+        self.by_ruling[ruling] = kept;
+    }
 }
 
 impl Search {
     /// `rulings[i]`: how many of the index's `rows` have phrase `i`. The IDF formula is bm25's, floored
     /// at 1e-6 for a phrase in more than half of the rows.
-    fn new(rulings: &[i64], rows: i64, tokens: i64) -> Search {
+    fn new(rulings: &[i64], rows: i64, tokens: i64, revision: Option<i64>) -> Search {
         let rows_f = rows as f64;
         let idf = rulings
             .iter()
@@ -48,6 +109,7 @@ impl Search {
         Search {
             idf,
             average_length: tokens as f64 / rows_f,
+            revision,
         }
     }
 
@@ -65,6 +127,12 @@ impl Search {
 /// Reads "12,0,3" as the phrases' rulings; anything unreadable counts as none.
 fn parse_rulings(text: &str) -> Vec<i64> {
     text.split(',').map(|n| n.trim().parse().unwrap_or(0)).collect()
+}
+
+unsafe extern "C" fn drop_lengths(lengths: *mut c_void) {
+    // SAFETY: FTS5 hands back the pointer `register` gave it, made by `Box::into_raw`, once, as the
+    // connection closes.
+    drop(unsafe { Box::from_raw(lengths as *mut Lengths) });
 }
 
 unsafe extern "C" fn drop_search(search: *mut c_void) {
@@ -90,9 +158,19 @@ unsafe extern "C" fn register_rank(
             ffi::sqlite3_result_error_code(ctx, ffi::SQLITE_MISUSE);
             return;
         };
-        let (Some(phrase_count), Some(inst_count), Some(inst), Some(column_size)) =
-            (api.xPhraseCount, api.xInstCount, api.xInst, api.xColumnSize)
-        else {
+        let (Some(phrase_count), Some(inst_count), Some(inst), Some(column_size), Some(user_data), Some(rowid)) = (
+            api.xPhraseCount,
+            api.xInstCount,
+            api.xInst,
+            api.xColumnSize,
+            api.xUserData,
+            api.xRowid,
+        ) else {
+            ffi::sqlite3_result_error_code(ctx, ffi::SQLITE_MISUSE);
+            return;
+        };
+        // The connection's `Lengths`, given to FTS5 by `register`.
+        let Some(lengths) = (user_data(fts) as *mut Lengths).as_mut() else {
             ffi::sqlite3_result_error_code(ctx, ffi::SQLITE_MISUSE);
             return;
         };
@@ -103,13 +181,19 @@ unsafe extern "C" fn register_rank(
             } else {
                 Vec::new()
             };
+            let revision = if argc >= 2 && ffi::sqlite3_value_type(*argv.add(1)) == ffi::SQLITE_INTEGER {
+                Some(ffi::sqlite3_value_int64(*argv.add(1)))
+            } else {
+                None
+            };
+            lengths.serve(revision);
             let (mut rows, mut tokens) = (0i64, 0i64);
             let mut rc = row_count(fts, &mut rows);
             if rc == ffi::SQLITE_OK {
                 rc = total_size(fts, -1, &mut tokens);
             }
             if rc == ffi::SQLITE_OK {
-                let made = Box::into_raw(Box::new(Search::new(&rulings, rows, tokens)));
+                let made = Box::into_raw(Box::new(Search::new(&rulings, rows, tokens, revision)));
                 // On failure FTS5 drops it itself.
                 rc = set_auxdata(fts, made as *mut c_void, Some(drop_search));
                 search = made;
@@ -135,9 +219,15 @@ unsafe extern "C" fn register_rank(
                 *frequency += weight;
             }
         }
-        let mut length: c_int = 0;
-        if rc == ffi::SQLITE_OK {
+        let ruling = usize::try_from(rowid(fts) & RULING_ID_MASK).unwrap_or(usize::MAX);
+        let current = lengths.of((*search).revision);
+        let kept = if current { lengths.get(ruling) } else { None };
+        let mut length: c_int = kept.unwrap_or(0);
+        if rc == ffi::SQLITE_OK && kept.is_none() {
             rc = column_size(fts, -1, &mut length);
+            if rc == ffi::SQLITE_OK && current {
+                lengths.keep(ruling, length);
+            }
         }
         if rc != ffi::SQLITE_OK {
             ffi::sqlite3_result_error_code(ctx, rc);
@@ -177,13 +267,19 @@ pub unsafe fn register(db: *mut ffi::sqlite3) -> bool {
         let Some(create_function) = (*fts5).xCreateFunction else {
             return false;
         };
-        create_function(
+        let lengths = Box::into_raw(Box::<Lengths>::default());
+        let created = create_function(
             fts5,
             c"register_rank".as_ptr(),
-            ptr::null_mut(),
+            lengths as *mut c_void,
             Some(register_rank),
-            None,
-        ) == ffi::SQLITE_OK
+            Some(drop_lengths),
+        ) == ffi::SQLITE_OK;
+        if !created {
+            // Not taken: FTS5 keeps (and later drops) the pointer only when the function is made.
+            drop(Box::from_raw(lengths));
+        }
+        created
     }
 }
 
@@ -193,11 +289,51 @@ mod tests {
 
     #[test]
     fn a_rarer_word_and_a_shorter_ruling_rank_higher_and_a_word_in_most_rulings_weighs_little() {
-        let search = Search::new(&[10, 900, 0], 1_000, 20_000);
+        let search = Search::new(&[10, 900, 0], 1_000, 20_000, None);
         // One occurrence of the rare word beats one of the common one.
         assert!(search.score(&[1.0, 0.0, 0.0], 20.0) < search.score(&[0.0, 1.0, 0.0], 20.0));
         assert!(search.score(&[1.0, 0.0, 0.0], 10.0) < search.score(&[1.0, 0.0, 0.0], 40.0));
         assert!((search.idf[1] - 1e-6).abs() < f64::EPSILON);
         assert_eq!(parse_rulings("3, x,7"), [3, 0, 7]);
+    }
+
+    #[test]
+    fn lengths_are_kept_for_one_revision_and_forgotten_at_a_newer_one() {
+        let mut lengths = Lengths::default();
+        // A search that names no revision neither reads nor keeps lengths.
+        lengths.serve(None);
+        assert!(!lengths.of(None));
+        lengths.serve(Some(7));
+        assert!(lengths.of(Some(7)));
+        assert_eq!(lengths.get(3), None);
+        lengths.keep(3, 120);
+        lengths.keep(5, 0);
+        assert_eq!(
+            (lengths.get(3), lengths.get(5), lengths.get(4)),
+            (Some(120), Some(0), None)
+        );
+        // A search still reading the revision before may not use them (they may be newer than it).
+        lengths.serve(Some(6));
+        assert!(!lengths.of(Some(6)) && !lengths.of(None));
+        lengths.serve(Some(7));
+        assert_eq!(lengths.get(3), Some(120));
+        // The register changed: every kept length may be stale, and a search of the revision
+        // before that is still running no longer matches them.
+        lengths.serve(Some(8));
+        assert!(!lengths.of(Some(7)) && lengths.of(Some(8)));
+        assert_eq!(lengths.get(3), None);
+    }
+
+    #[test]
+    fn lengths_beyond_what_a_slot_holds_or_of_ids_past_the_bound_are_read_each_time() {
+        let mut lengths = Lengths::default();
+        lengths.serve(Some(1));
+        lengths.keep(1, c_int::from(u16::MAX) - 1);
+        lengths.keep(2, c_int::from(u16::MAX));
+        lengths.keep(KEPT_IDS, 10);
+        assert_eq!(lengths.get(1), Some(c_int::from(u16::MAX) - 1));
+        assert_eq!(lengths.get(2), None);
+        assert_eq!(lengths.get(KEPT_IDS), None);
+        assert!(lengths.by_ruling.len() <= 3);
     }
 }

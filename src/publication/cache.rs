@@ -62,7 +62,7 @@ impl RegisterCache {
                 return search_register(conn, search).map(Arc::new);
             }
             let ranking = self.rankings.get_or_insert_with(&(revision, search.first_page()), || {
-                rank_matches(conn, search, RANKED_MATCHES).map(Arc::new)
+                rank_matches(conn, search, RANKED_MATCHES, Some(revision)).map(Arc::new)
             })?;
             page_of_ranking(conn, &ranking, search.page).map(Arc::new)
         })

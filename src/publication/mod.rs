@@ -464,7 +464,7 @@ pub fn search_register_ranking_at_most(
     ranked: i64,
 ) -> QueryResult<RegisterPage> {
     if search.is_ranked() {
-        let ranking = rank_matches(conn, search, ranked)?;
+        let ranking = rank_matches(conn, search, ranked, None)?;
         return page_of_ranking(conn, &ranking, search.page);
     }
     let postgres = matches!(conn, DbConnection::Postgres(_));
@@ -535,7 +535,15 @@ pub fn search_register_ranking_at_most(
 /// common word: the first matches come soon), and the GIN index's matches sorted (a rare word:
 /// few). The walk stops after `ranked` matches (one more, to tell whether there were more), which
 /// are ranked.
-pub fn rank_matches(conn: &mut DbConnection, search: &Search, ranked: i64) -> QueryResult<Ranking> {
+///
+/// `revision`: the register's revision read before (`cache::revision`), under which SQLite's
+/// connection may keep the matches' lengths for the next searches (`db::register_rank`).
+pub fn rank_matches(
+    conn: &mut DbConnection,
+    search: &Search,
+    ranked: i64,
+    revision: Option<i64>,
+) -> QueryResult<Ranking> {
     let postgres = matches!(conn, DbConnection::Postgres(_));
     let mut binds = Binds {
         postgres,
@@ -562,12 +570,17 @@ pub fn rank_matches(conn: &mut DbConnection, search: &Search, ranked: i64) -> Qu
         };
         // bm25, with each word's rulings counted by the register (`register_rank`) rather than by
         // FTS5's `bm25` walking every ruling that has the word: the same scores.
-        let relevance = match words.phrase_rulings {
-            Some(counts) => format!(
+        let relevance = match (words.phrase_rulings, revision) {
+            (Some(counts), Some(revision)) => format!(
+                "register_rank(published_rulings_fts, {}, {})",
+                binds.add(Bind::Text(counts)),
+                binds.add(Bind::Big(revision))
+            ),
+            (Some(counts), None) => format!(
                 "register_rank(published_rulings_fts, {})",
                 binds.add(Bind::Text(counts))
             ),
-            None => "bm25(published_rulings_fts, 4.0, 1.0, 0.0)".to_owned(),
+            (None, _) => "bm25(published_rulings_fts, 4.0, 1.0, 0.0)".to_owned(),
         };
         let q = binds.add(Bind::Text(words.match_expression));
         let walked = binds.add(Bind::Big(ranked + 1));

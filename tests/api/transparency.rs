@@ -959,6 +959,40 @@ async fn a_typed_word_finds_the_rulings_of_each_word_it_starts_and_the_search_sa
             assert!(score.bm25 < 0.0);
             assert!((score.bm25 - score.register).abs() < 1e-9, "{} {}", score.bm25, score.register);
         }
+
+        // Given the register's revision, the connection keeps the matches' lengths for the next
+        // searches of that revision; a ruling's text changed is a new revision, under which the kept
+        // lengths are not used. The scores stay bm25's throughout.
+        let compare = |conn: &mut DbConnection, revision: i64| {
+            let scores: Vec<Scores> = diesel::sql_query(
+                "SELECT bm25(published_rulings_fts, 4.0, 1.0, 0.0) AS bm25, register_rank(published_rulings_fts, ?, ?) AS register \
+                 FROM published_rulings_fts WHERE published_rulings_fts MATCH '{summary body} : (\"internet\" OR \"beslist\")'",
+            )
+            .bind::<diesel::sql_types::Text, _>("2,3")
+            .bind::<diesel::sql_types::BigInt, _>(revision)
+            .load(conn)
+            .unwrap();
+            assert_eq!(scores.len(), 4);
+            for score in &scores {
+                assert!((score.bm25 - score.register).abs() < 1e-9, "{} {}", score.bm25, score.register);
+            }
+            scores.iter().map(|s| s.register).collect::<Vec<f64>>()
+        };
+        let revision = geschillenportaal::publication::cache::revision(conn).unwrap();
+        let first = compare(conn, revision);
+        assert_eq!(compare(conn, revision), first);
+        diesel::sql_query(
+            "UPDATE published_rulings SET body = body || ' Een lange toelichting die de uitspraak veel langer maakt dan de andere, \
+             met nog meer woorden erbij zodat de lengte echt verschilt.' WHERE reference = 'NET'",
+        )
+        .execute(conn)
+        .unwrap();
+        let changed = geschillenportaal::publication::cache::revision(conn).unwrap();
+        assert!(changed > revision);
+        let after = compare(conn, changed);
+        assert_ne!(after, first, "the longer ruling scores lower");
+        // A search still on the old revision reads the lengths from the index too.
+        assert_eq!(compare(conn, revision), after);
     })
     .await;
     let api = app
