@@ -553,14 +553,17 @@ pub fn rank_matches(
         let q = binds.add(Bind::Text(search.text.clone()));
         let filters = filter_conditions(search, &mut binds);
         let walked = binds.add(Bind::Big(ranked + 1));
-        // ts_rank is computed above the walk's LIMIT, so only for the matches walked.
+        // ts_rank in the scan's own output: a walk of the date index computes it only for the
+        // matches it hands on before the LIMIT stops it, and a sort of the GIN index's matches
+        // sorts narrow rows (id, date, relevance) instead of carrying each `tsvector` to rank it
+        // afterwards, which made such sorts as slow as the scan and steered the planner away from
+        // walks that pay (docs/PERFORMANCE.md item 29).
         (
             format!(
-                "SELECT w.id, -ts_rank(w.search_vector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance FROM (\
-                   SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
-                   WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
-                   ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}\
-                 ) w ORDER BY w.published_at DESC, w.id DESC"
+                "SELECT p.id, -ts_rank(p.search_vector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance \
+                 FROM published_rulings p \
+                 WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
+                 ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}"
             ),
             false,
         )

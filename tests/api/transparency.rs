@@ -388,14 +388,15 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
         };
         assert_eq!(found.items[0].reference, newest);
 
-        // The word search reads the full-text index, not the table: the walk of the newest matches
-        // (the ranked search's inner statement). SQLite walks the index in its order, filters
+        // The word search reads the full-text index, not the table: the ranking statement's walk of
+        // the newest matches. SQLite walks the index in its order, filters
         // included, without sorting and without reading the table.
         let plan = if postgres {
             plan(
                 conn,
                 true,
-                "SELECT p.id FROM published_rulings p WHERE p.search_vector @@ websearch_to_tsquery('dutch', 'telefoonlijnen') AND p.status = 'published' \
+                "SELECT p.id, -ts_rank(p.search_vector, websearch_to_tsquery('dutch', 'telefoonlijnen'))::float8 FROM published_rulings p \
+                 WHERE p.search_vector @@ websearch_to_tsquery('dutch', 'telefoonlijnen') AND p.status = 'published' \
                  AND p.outcome = 'upheld' ORDER BY p.published_at DESC, p.id DESC LIMIT 2001",
             )
         } else {
@@ -424,8 +425,9 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
             let walk = self::plan(
                 conn,
                 true,
-                "SELECT p.id FROM published_rulings p WHERE p.search_vector @@ websearch_to_tsquery('dutch', 'verbinding') \
-                 AND p.status = 'published' ORDER BY p.published_at DESC, p.id DESC LIMIT 2001",
+                "SELECT p.id, -ts_rank(p.search_vector, websearch_to_tsquery('dutch', 'verbinding'))::float8 FROM published_rulings p \
+                 WHERE p.search_vector @@ websearch_to_tsquery('dutch', 'verbinding') AND p.status = 'published' \
+                 ORDER BY p.published_at DESC, p.id DESC LIMIT 2001",
             );
             eprintln!("{walk}");
             assert!(walk.contains("Index Only Scan Backward using published_rulings_date"), "{walk}");
