@@ -3,6 +3,7 @@
 //! differ per backend. Diesel is synchronous: callers reach the pool through
 //! [`Database::run`], which moves the work onto tokio's blocking threads.
 
+mod kept_prepared;
 mod register_rank;
 pub mod schema;
 mod sqlite_tuning;
@@ -18,6 +19,8 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use prometheus::IntCounter;
+
+pub use self::kept_prepared::KeptPrepared;
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");

@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use self::anonymise::KnownPersonalData;
 use self::search::{IndexWord, PAGE_SIZE, Search, WholeWords};
 use crate::accounts::Role;
-use crate::db::DbConnection;
 use crate::db::schema::{case_events, cases, messages, published_rulings, rulings, schemes, users};
+use crate::db::{DbConnection, KeptPrepared};
 
 pub const IN_REVIEW: &str = "in_review";
 pub const PUBLISHED: &str = "published";
@@ -364,7 +364,8 @@ impl Binds {
     {
         match conn {
             DbConnection::Postgres(pg) => Self::bound(sql, self.values).load(pg),
-            DbConnection::Sqlite(lite) => Self::bound(sql, self.values).load(lite),
+            // Its text is one of a few for the search's shape: SQLite keeps it prepared.
+            DbConnection::Sqlite(lite) => KeptPrepared(Self::bound(sql, self.values)).load(lite),
         }
     }
 
@@ -750,13 +751,15 @@ pub fn whole_words(conn: &mut DbConnection, typed: &str, limit: usize) -> QueryR
     let prefix = search::as_indexed(typed);
     // Every word with the prefix sorts between the prefix and the prefix followed by the last
     // character Unicode has.
-    let mut words: Vec<IndexWord> = diesel::sql_query(
-        "SELECT word, rulings FROM published_rulings_words WHERE word >= ?1 AND word < ?2 \
-         ORDER BY word = ?1 DESC, rulings DESC, word LIMIT ?3",
+    let mut words: Vec<IndexWord> = KeptPrepared(
+        diesel::sql_query(
+            "SELECT word, rulings FROM published_rulings_words WHERE word >= ?1 AND word < ?2 \
+             ORDER BY word = ?1 DESC, rulings DESC, word LIMIT ?3",
+        )
+        .bind::<Text, _>(&prefix)
+        .bind::<Text, _>(format!("{prefix}{}", char::MAX))
+        .bind::<BigInt, _>(limit as i64 + 1),
     )
-    .bind::<Text, _>(&prefix)
-    .bind::<Text, _>(format!("{prefix}{}", char::MAX))
-    .bind::<BigInt, _>(limit as i64 + 1)
     .load::<IndexWordRow>(lite)?
     .into_iter()
     .map(|row| IndexWord {
