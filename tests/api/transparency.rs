@@ -50,11 +50,6 @@ fn plant_and_issue(conn: &mut DbConnection, case_id: i64, now: NaiveDateTime) ->
         ))
         .execute(conn)
         .unwrap();
-    let drafted_by: i64 = users::table
-        .filter(users::email.eq(SECRETARIAT))
-        .select(users::id)
-        .first(conn)
-        .unwrap();
     let reasoning = format!(
         "Mevrouw {NAME}, wonend aan de {STREET}, {POSTCODE} {PLACE}, klant onder klantnummer {CUSTOMER_NUMBER}, \
          klaagt dat haar glasvezelverbinding sinds maart elke avond wegvalt. Zij belde de storingsdienst vanaf \
@@ -62,14 +57,32 @@ fn plant_and_issue(conn: &mut DbConnection, case_id: i64, now: NaiveDateTime) ->
          {IBAN}. Mevrouw Kuipers-Brouwer kreeg niets. De commissie acht de klacht gegrond: de aanbieder betaalt \
          € 240,00 terug."
     );
+    let summary = format!("{NAME} krijgt drie maanden abonnement terug wegens storingen.");
+    issue_ruling(conn, case_id, (&summary, &reasoning, "upheld"), Some(24_000), now)
+}
+
+/// Writes a ruling issued by the secretariat's member now, as the issuing transition leaves it (the
+/// case's figures marked); returns its id.
+fn issue_ruling(
+    conn: &mut DbConnection,
+    case_id: i64,
+    (summary, reasoning, outcome): (&str, &str, &str),
+    award_cents: Option<i64>,
+    now: NaiveDateTime,
+) -> i64 {
+    let drafted_by: i64 = users::table
+        .filter(users::email.eq(SECRETARIAT))
+        .select(users::id)
+        .first(conn)
+        .unwrap();
     let ruling_id = diesel::insert_into(rulings::table)
         .values((
             rulings::case_id.eq(case_id),
             rulings::status.eq("issued"),
-            rulings::outcome.eq("upheld"),
-            rulings::award_cents.eq(Some(24_000)),
-            rulings::reasoning.eq(&reasoning),
-            rulings::summary.eq(format!("{NAME} krijgt drie maanden abonnement terug wegens storingen.")),
+            rulings::outcome.eq(outcome),
+            rulings::award_cents.eq(award_cents),
+            rulings::reasoning.eq(reasoning),
+            rulings::summary.eq(summary),
             rulings::language.eq("nl"),
             rulings::drafted_by.eq(drafted_by),
             rulings::issued_by.eq(Some(drafted_by)),
@@ -455,29 +468,7 @@ fn publish_text(
         .select((cases::scheme_id, cases::provider_id))
         .first(conn)
         .unwrap();
-    let drafted_by: i64 = users::table
-        .filter(users::email.eq(SECRETARIAT))
-        .select(users::id)
-        .first(conn)
-        .unwrap();
-    let ruling_id: i64 = diesel::insert_into(rulings::table)
-        .values((
-            rulings::case_id.eq(case_id),
-            rulings::status.eq("issued"),
-            rulings::outcome.eq(outcome),
-            rulings::reasoning.eq(body),
-            rulings::summary.eq(summary),
-            rulings::language.eq("nl"),
-            rulings::drafted_by.eq(drafted_by),
-            rulings::issued_by.eq(Some(drafted_by)),
-            rulings::issued_at.eq(Some(published_at)),
-            rulings::created_at.eq(published_at),
-            rulings::updated_at.eq(published_at),
-        ))
-        .returning(rulings::id)
-        .get_result(conn)
-        .unwrap();
-    aggregates::mark(conn, case_id, published_at).unwrap();
+    let ruling_id = issue_ruling(conn, case_id, (summary, body, outcome), None, published_at);
     diesel::insert_into(p::table)
         .values((
             p::ruling_id.eq(ruling_id),
@@ -536,24 +527,7 @@ async fn a_ruling_of_real_length_is_issued_for_publication_published_and_found()
             "De commissie overweegt het volgende. {} Zeldzaamwoord.",
             long_text(6_000, 2_500)
         );
-        let ruling_id: i64 = diesel::insert_into(rulings::table)
-            .values((
-                rulings::case_id.eq(case_id),
-                rulings::status.eq("issued"),
-                rulings::outcome.eq("upheld"),
-                rulings::reasoning.eq(&reasoning),
-                rulings::summary.eq("Een lange uitspraak"),
-                rulings::language.eq("nl"),
-                rulings::drafted_by.eq(secretariat),
-                rulings::issued_by.eq(Some(secretariat)),
-                rulings::issued_at.eq(Some(now)),
-                rulings::created_at.eq(now),
-                rulings::updated_at.eq(now),
-            ))
-            .returning(rulings::id)
-            .get_result(conn)
-            .unwrap();
-        aggregates::mark(conn, case_id, now).unwrap();
+        let ruling_id = issue_ruling(conn, case_id, ("Een lange uitspraak", &reasoning, "upheld"), None, now);
         // What issuing the ruling does, in its transaction.
         let published = prepare_for_ruling(conn, ruling_id, now).unwrap();
         // The secretariat's review makes it longer still, then publishes it.
