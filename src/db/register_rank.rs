@@ -42,8 +42,6 @@ struct Search {
     revision: Option<i64>,
 }
 
-/// The ruling's id in the low 30 bits of its index rowid (`publication::FTS_ID_MASK`).
-const RULING_ID_MASK: i64 = (1 << 30) - 1;
 /// Lengths are kept for ruling ids below this: 8 MiB a connection at most. The register's ids are
 /// dense (187,500 rulings at a million cases: 375 KB).
 const KEPT_IDS: usize = 1 << 22;
@@ -219,7 +217,7 @@ unsafe extern "C" fn register_rank(
                 *frequency += weight;
             }
         }
-        let ruling = usize::try_from(rowid(fts) & RULING_ID_MASK).unwrap_or(usize::MAX);
+        let ruling = usize::try_from(rowid(fts) & crate::publication::FTS_ID_MASK).unwrap_or(usize::MAX);
         let current = lengths.of((*search).revision);
         let kept = if current { lengths.get(ruling) } else { None };
         let mut length: c_int = kept.unwrap_or(0);

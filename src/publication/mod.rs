@@ -404,7 +404,7 @@ impl Binds {
 
 /// On SQLite the full-text index's rowid is the ruling's place in the register's date order, with
 /// its id in the low 30 bits (migration 000010), so that the index hands out matches newest first.
-const FTS_ID_MASK: i64 = (1 << 30) - 1;
+pub(crate) const FTS_ID_MASK: i64 = (1 << 30) - 1;
 
 /// One page of the register.
 #[derive(Debug, Clone, Default)]
@@ -574,17 +574,15 @@ pub fn rank_matches(
         };
         // bm25, with each word's rulings counted by the register (`register_rank`) rather than by
         // FTS5's `bm25` walking every ruling that has the word: the same scores.
-        let relevance = match (words.phrase_rulings, revision) {
-            (Some(counts), Some(revision)) => format!(
-                "register_rank(published_rulings_fts, {}, {})",
-                binds.add(Bind::Text(counts)),
-                binds.add(Bind::Big(revision))
-            ),
-            (Some(counts), None) => format!(
-                "register_rank(published_rulings_fts, {})",
-                binds.add(Bind::Text(counts))
-            ),
-            (None, _) => "bm25(published_rulings_fts, 4.0, 1.0, 0.0)".to_owned(),
+        let relevance = match words.phrase_rulings {
+            Some(counts) => {
+                let counts = binds.add(Bind::Text(counts));
+                let revision = revision
+                    .map(|revision| format!(", {}", binds.add(Bind::Big(revision))))
+                    .unwrap_or_default();
+                format!("register_rank(published_rulings_fts, {counts}{revision})")
+            }
+            None => "bm25(published_rulings_fts, 4.0, 1.0, 0.0)".to_owned(),
         };
         let q = binds.add(Bind::Text(words.match_expression));
         let walked = binds.add(Bind::Big(ranked + 1));
