@@ -111,39 +111,41 @@ pub struct Seat {
     pub reason: String,
 }
 
-/// The [`CasePageHead`]: the case, provider and consumer in one joined lookup, and the active seats.
+diesel::alias!(users as seat_members: SeatMembers);
+
+/// The [`CasePageHead`] in one statement: the case joined to its provider, its consumer and its
+/// active seats with their members' names, a row per seat (one with no seat; a panel has three).
 /// The seats' members are the case's mediators for the policy ([`mediator_ids`]) and the page's
-/// staffing section shows the seats, so one query serves both: the page is read on every view, and
-/// on PostgreSQL each query is a round trip.
+/// staffing section shows the seats, so one read serves both: the page is read on every view, and
+/// on PostgreSQL each statement is a round trip.
 pub fn case_page_head(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<CasePageHead>> {
-    let head = on_backend!(conn, |c| cases::table
+    let rows = on_backend!(conn, |c| cases::table
         .inner_join(providers::table.on(providers::id.eq(cases::provider_id)))
         .inner_join(users::table.on(users::id.eq(cases::consumer_id)))
+        .left_join(case_assignments::table.on(case_assignments::case_id.eq(cases::id).and(assignment_is_active())),)
+        .left_join(seat_members.on(seat_members.field(users::id).eq(case_assignments::user_id)))
         .filter(cases::id.eq(case_id))
+        .order(case_assignments::id)
         .select((
             CaseRow::as_select(),
             (providers::legal_name, providers::kvk_number),
             (users::display_name, users::email),
+            (
+                case_assignments::id,
+                case_assignments::user_id,
+                seat_members.field(users::display_name),
+                case_assignments::panel_role,
+                case_assignments::status,
+                case_assignments::reason,
+            )
+                .nullable(),
         ))
-        .first::<(CaseRow, (String, String), (String, String))>(c)
-        .optional())?;
-    let Some((case, provider, consumer)) = head else {
+        .load::<(CaseRow, (String, String), (String, String), Option<Seat>)>(c))?;
+    let mut rows = rows.into_iter();
+    let Some((case, provider, consumer, first_seat)) = rows.next() else {
         return Ok(None);
     };
-    let seats: Vec<Seat> = on_backend!(conn, |c| case_assignments::table
-        .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
-        .filter(case_assignments::case_id.eq(case_id))
-        .filter(assignment_is_active())
-        .order(case_assignments::id)
-        .select((
-            case_assignments::id,
-            case_assignments::user_id,
-            users::display_name,
-            case_assignments::panel_role,
-            case_assignments::status,
-            case_assignments::reason,
-        ))
-        .load(c))?;
+    let seats: Vec<Seat> = first_seat.into_iter().chain(rows.filter_map(|row| row.3)).collect();
     let parties = CaseParties {
         consumer_id: case.consumer_id,
         provider_id: case.provider_id,

@@ -335,3 +335,76 @@ async fn a_mediator_declares_a_conflict_of_interest_and_is_told_where_they_still
     let (_, html) = app.page_as(&mediator, "/settings/conflicts").await;
     assert!(!html.contains("Oud-werkgever"));
 }
+
+/// The case page reads the case and its seats in one statement (a row per seat): a panel's three
+/// members are each listed once, in the order they were seated, and each may see the case; a member
+/// who recused is neither listed nor let in.
+#[tokio::test]
+async fn a_panel_of_three_is_listed_on_the_case_page_and_each_member_sees_it() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    let trade = app
+        .create_user("branche@example.nl", geschillenportaal::accounts::Role::Mediator)
+        .await;
+    let consumers = app
+        .create_user("consumentenlid@example.nl", geschillenportaal::accounts::Role::Mediator)
+        .await;
+    let former = app
+        .create_user("oud-lid@example.nl", geschillenportaal::accounts::Role::Mediator)
+        .await;
+    app.with_db(move |conn| {
+        let now = chrono::Utc::now().naive_utc();
+        for (user, name, seat, status) in [
+            (former, "Mr. Oud Lid", "trade_member", "recused"),
+            (trade, "Ir. Branche Lid", "trade_member", "confirmed"),
+            (consumers, "Drs. Consumenten Lid", "consumer_member", "proposed"),
+        ] {
+            diesel::update(users::table.find(user))
+                .set(users::display_name.eq(name))
+                .execute(conn)
+                .unwrap();
+            diesel::insert_into(case_assignments::table)
+                .values((
+                    case_assignments::case_id.eq(case_id),
+                    case_assignments::user_id.eq(user),
+                    case_assignments::panel_role.eq(seat),
+                    case_assignments::status.eq(status),
+                    case_assignments::created_at.eq(now),
+                    case_assignments::updated_at.eq(now),
+                ))
+                .execute(conn)
+                .unwrap();
+        }
+    })
+    .await;
+    let page = format!("/zaken/{case_id}");
+    let secretariat = app.client_for(SECRETARIAT).await;
+    let (status, html) = app.page_as(&secretariat, &page).await;
+    assert_eq!(status, 200);
+    let chair = html.find("(voorzitter)").expect("the chair is listed");
+    let trade_seat = html
+        .find("Ir. Branche Lid (lid namens de branche)")
+        .expect("the trade member");
+    let consumer_seat = html
+        .find("Drs. Consumenten Lid (lid namens consumenten,")
+        .expect("the consumer member, proposed");
+    assert!(chair < trade_seat && trade_seat < consumer_seat, "in the order seated");
+    for member in [
+        "(voorzitter)</li>",
+        "<li>Ir. Branche Lid (",
+        "<li>Drs. Consumenten Lid (",
+    ] {
+        assert_eq!(html.matches(member).count(), 1, "{member} listed once");
+    }
+    assert!(!html.contains("Mr. Oud Lid"), "a recused member is not listed");
+
+    for (email, expected) in [
+        (MEDIATOR, 200),
+        ("branche@example.nl", 200),
+        ("consumentenlid@example.nl", 200),
+        ("oud-lid@example.nl", 404),
+    ] {
+        let member = app.client_for(email).await;
+        assert_eq!(app.page_as(&member, &page).await.0, expected, "{email}");
+    }
+}
