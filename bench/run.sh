@@ -5,6 +5,7 @@
 #   BENCH_CASES=10000 bench/run.sh                 # the small dataset, for the 10k-vs-100k comparison
 #   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres bench/run.sh   # on PostgreSQL
 #   BENCH_BIN=/path/to/other/geschillenportaal bench/run.sh   # measure another build on the same dataset
+#   BENCH_RULING_WORDS=0 bench/run.sh              # the published rulings as short as before session 15
 #
 # Builds the release binary, generates the dataset once (`geschillenportaal bench-data`; kept under
 # $CARGO_TARGET_DIR/bench/ and reused; BENCH_FRESH=1 regenerates), starts the server on loopback,
@@ -18,6 +19,7 @@ CASES=${BENCH_CASES:-100000}
 MESSAGES=${BENCH_MESSAGES:-$((CASES * 10))}
 PROVIDERS=${BENCH_PROVIDERS:-2000}
 CONSUMERS=${BENCH_CONSUMERS:-$((CASES / 5))}
+RULING_WORDS=${BENCH_RULING_WORDS:-1500}
 DURATION=${BENCH_DURATION:-15s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
@@ -50,15 +52,17 @@ export PORTAL_DATA_DIR="$WORK" PORTAL_DATABASE_URL="$DATABASE_URL"
 export PORTAL_JWT_SECRET="bench-signing-key-not-for-production-0123456789"
 CONFIG=(--config "$WORK/none.toml")
 
-if [ "${BENCH_FRESH:-0}" = 1 ] || [ ! -f "$WORK/bench.env" ]; then
+# A dataset is reused only if its rulings are as long as asked (datasets before session 15 do not say).
+if [ "${BENCH_FRESH:-0}" = 1 ] || ! grep -qx "BENCH_RULING_WORDS=$RULING_WORDS" "$WORK/bench.env" 2>/dev/null; then
   rm -f "$WORK/bench.env" "$WORK"/portal.db*
   if [ "$BACKEND" = postgres ]; then
     psql "$BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)"
     psql "$BENCH_DATABASE_URL" -qc "CREATE DATABASE $DB_NAME"
   fi
-  echo "== generating $PROVIDERS providers, $CONSUMERS consumers, $CASES cases, $MESSAGES messages on $BACKEND"
+  echo "== generating $PROVIDERS providers, $CONSUMERS consumers, $CASES cases, $MESSAGES messages," \
+    "rulings of $RULING_WORDS words on $BACKEND"
   "$BIN" "${CONFIG[@]}" bench-data --providers "$PROVIDERS" --consumers "$CONSUMERS" \
-    --cases "$CASES" --messages "$MESSAGES" | tee "$WORK/generate.log"
+    --cases "$CASES" --messages "$MESSAGES" --ruling-words "$RULING_WORDS" | tee "$WORK/generate.log"
   grep '^BENCH_' "$WORK/generate.log" > "$WORK/bench.env"
 fi
 # shellcheck disable=SC1091

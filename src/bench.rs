@@ -27,6 +27,9 @@ pub struct BenchSize {
     pub consumers: usize,
     pub cases: usize,
     pub messages: usize,
+    /// Words of each published ruling's text (and of its reasoning). Real binding advice runs to
+    /// a few pages; texts of a sentence or two hid what long ones cost (docs/PERFORMANCE.md, item 31).
+    pub ruling_words: usize,
 }
 
 /// What the load driver needs to know: who to sign in as and which pages to ask for.
@@ -387,6 +390,13 @@ fn publish_rulings(
         })
         .collect();
     let outcome = |i: usize| ["upheld", "partly_upheld", "rejected"][i % 3];
+    let prose = RulingProse::new();
+    let text = |i: usize| {
+        let (summary, facts) = TOPICS[i % TOPICS.len()];
+        ruling_text(&prose, i, summary, facts, size.ruling_words)
+    };
+    // Long texts make big statements: fewer rows per insert keeps each to a few MB.
+    let rows_per_insert = if size.ruling_words > 100 { 100 } else { BATCH };
     for chunk in ruled.chunks(BATCH) {
         crate::db::write_transaction(conn, |conn| {
             let rows: Vec<_> = chunk
@@ -397,7 +407,7 @@ fn publish_rulings(
                         rulings::case_id.eq(case_ids[*i]),
                         rulings::status.eq("issued"),
                         rulings::outcome.eq(outcome(*i)),
-                        rulings::reasoning.eq(TOPICS[i % TOPICS.len()].1),
+                        rulings::reasoning.eq(text(*i)),
                         rulings::summary.eq(TOPICS[i % TOPICS.len()].0),
                         rulings::language.eq("nl"),
                         rulings::drafted_by.eq(drafted_by),
@@ -408,9 +418,11 @@ fn publish_rulings(
                     )
                 })
                 .collect();
-            on_backend!(&mut *conn, |c| diesel::insert_into(rulings::table)
-                .values(&rows)
-                .execute(c))?;
+            for rows in rows.chunks(rows_per_insert) {
+                on_backend!(&mut *conn, |c| diesel::insert_into(rulings::table)
+                    .values(rows)
+                    .execute(c))?;
+            }
             Ok::<_, diesel::result::Error>(())
         })?;
     }
@@ -421,7 +433,7 @@ fn publish_rulings(
                 .iter()
                 .zip(ids)
                 .map(|(i, ruling_id)| {
-                    let (summary, facts) = TOPICS[i % TOPICS.len()];
+                    let summary = TOPICS[i % TOPICS.len()].0;
                     let published = now - TimeDelta::days((i % 700) as i64) + TimeDelta::days(14);
                     (
                         published_rulings::ruling_id.eq(*ruling_id),
@@ -433,22 +445,146 @@ fn publish_rulings(
                         published_rulings::year.eq(published.date().year()),
                         published_rulings::outcome.eq(outcome(*i)),
                         published_rulings::summary.eq(format!("Uitspraak over {summary}")),
-                        published_rulings::body.eq(format!(
-                            "De consument klaagt over {summary}. {facts} De aanbieder betwist dat. \
-                             De commissie overweegt de feiten en beslist zoals hieronder staat."
-                        )),
+                        published_rulings::body.eq(text(*i)),
                         published_rulings::status.eq("published"),
                         published_rulings::published_at.eq(Some(published)),
                     )
                 })
                 .collect();
-            on_backend!(&mut *conn, |c| diesel::insert_into(published_rulings::table)
-                .values(&rows)
-                .execute(c))?;
+            for rows in rows.chunks(rows_per_insert) {
+                on_backend!(&mut *conn, |c| diesel::insert_into(published_rulings::table)
+                    .values(rows)
+                    .execute(c))?;
+            }
             Ok::<_, diesel::result::Error>(())
         })?;
     }
     Ok(ruled.len())
+}
+
+/// A published ruling's text: the complaint in its topic's words, then `words` words of a ruling's
+/// prose, then its decision. With `words` 0 it is the two sentences of the register before session 15.
+fn ruling_text(prose: &RulingProse, ruling: usize, summary: &str, facts: &str, words: usize) -> String {
+    let mut text = format!("De consument klaagt over {summary}. {facts} De aanbieder betwist dat.");
+    if words > 0 {
+        text.push_str("\n\n");
+        prose.write(&mut text, ruling as u64, words);
+        text.push_str("\n\n");
+    } else {
+        text.push(' ');
+    }
+    text.push_str("De commissie overweegt de feiten en beslist zoals hieronder staat.");
+    text
+}
+
+/// Words of rulings on telecom disputes, most used first. Drawn by Zipf's law (a word's share of a
+/// text falls with its rank), a long text holds the first words in every ruling and the compounds of
+/// the tail in few, as real texts do. Of the register scenarios' words (bench/register_search.lua), the
+/// general ones are among them ("consument", "internet", "rekening": in nearly every ruling); the
+/// topics' own ("storing", "opzegging", "modem") are in the opening of the sixth of the rulings on
+/// their topic, and some begin compounds of the tail ("modemkosten"), which SQLite's search by the
+/// start of a word finds too.
+#[rustfmt::skip]
+const COMMON_WORDS: &[&str] = &[
+    "de", "het", "een", "van", "en", "in", "dat", "is", "op", "te", "niet", "voor", "met", "die", "aan", "zijn",
+    "door", "zoals", "er", "als", "om", "ook", "bij", "heeft", "naar", "dan", "wordt", "werd", "of", "deze", "dit",
+    "tot", "uit", "nog", "over", "kan", "geen", "zij", "worden", "moet", "daarom", "consument", "aanbieder",
+    "commissie", "overeenkomst", "klacht", "partijen", "artikel", "voorwaarden", "internet", "abonnement",
+    "verbinding", "kosten", "bedrag", "rekening", "termijn", "schade", "vergoeding", "geschil", "verweer",
+    "standpunt", "zitting", "dienst", "levering", "beslissing", "maand", "euro", "factuur", "gebruik", "snelheid",
+    "feiten", "reglement", "schriftelijk", "redelijk", "onvoldoende", "aangetoond", "gesteld", "gebleken",
+    "verplichting", "tekortkoming", "nakoming", "ontbinding", "compensatie", "betaling", "uitspraak", "nummer",
+    "adres", "aansluiting", "monteur", "klantenservice", "onderzoek", "deskundige", "rapport", "bewijs",
+    "verklaring", "bindend", "advies", "betwist", "overweegt", "beslist", "klaagt", "bundel", "mobiele",
+    "telefonie", "televisie", "incasso", "periode", "datum", "gemotiveerd", "ingebreke", "verzuim", "toerekenbaar",
+    "tekortgeschoten", "aannemelijk", "weerlegd", "billijk", "matigen", "verzoek", "toegewezen", "afgewezen",
+    "gedeeltelijk", "gegrond", "ongegrond", "kosteloos", "herstel",
+];
+/// The parts of the vocabulary's compounds, written as one word as Dutch does: head and tail, or
+/// head, middle and tail.
+#[rustfmt::skip]
+const COMPOUND_HEADS: [&str; 24] = [
+    "glasvezel", "internet", "abonnements", "klant", "storings", "factuur", "contract", "modem", "router",
+    "telefoon", "nummer", "data", "bundel", "kabel", "netwerk", "mobiel", "prijs", "opzeg", "verhuis",
+    "installatie", "aansluit", "service", "betaal", "wifi",
+];
+#[rustfmt::skip]
+const COMPOUND_MIDDLES: [&str; 12] = [
+    "dienst", "wijzigings", "meld", "contact", "beheer", "proef", "herstel", "lever", "controle", "klacht", "wacht",
+    "keuze",
+];
+#[rustfmt::skip]
+const COMPOUND_TAILS: [&str; 24] = [
+    "kosten", "termijn", "melding", "gesprek", "pakket", "verbinding", "wijziging", "tarief", "overzicht", "kaart",
+    "adres", "afspraak", "verzoek", "brief", "bevestiging", "regeling", "vergoeding", "datum", "periode", "bedrag",
+    "snelheid", "tijd", "code", "status",
+];
+
+/// The vocabulary of the generated rulings, with Zipf weights: [`COMMON_WORDS`], then two-part and
+/// three-part compounds (7,613 words in all), so that the rarest are in about one 1,500-word ruling
+/// in fifty.
+pub(crate) struct RulingProse {
+    vocabulary: Vec<String>,
+    by_rank: rand::distr::weighted::WeightedIndex<f64>,
+}
+
+impl RulingProse {
+    pub(crate) fn new() -> Self {
+        let mut vocabulary: Vec<String> = COMMON_WORDS.iter().map(|word| (*word).to_owned()).collect();
+        for head in COMPOUND_HEADS {
+            vocabulary.extend(COMPOUND_TAILS.iter().map(|tail| format!("{head}{tail}")));
+        }
+        for middle in COMPOUND_MIDDLES {
+            for head in COMPOUND_HEADS {
+                vocabulary.extend(COMPOUND_TAILS.iter().map(|tail| format!("{head}{middle}{tail}")));
+            }
+        }
+        let weights = (1..=vocabulary.len()).map(|rank| 1.0 / rank as f64);
+        let by_rank = rand::distr::weighted::WeightedIndex::new(weights).expect("positive weights");
+        RulingProse { vocabulary, by_rank }
+    }
+
+    /// `words` words in sentences and paragraphs, the same for the same seed; now and then a date or
+    /// an amount, whose numbers are the rarest words of an index.
+    pub(crate) fn write(&self, text: &mut String, seed: u64, words: usize) {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        let (mut written, mut in_sentence, mut sentences) = (0, 0, 0);
+        let mut sentence_length = rng.random_range(6..=18);
+        while written < words {
+            let word = &self.vocabulary[rng.sample(&self.by_rank)];
+            if in_sentence == 0 {
+                let mut letters = word.chars();
+                text.extend(letters.next().map(|first| first.to_ascii_uppercase()));
+                text.extend(letters);
+            } else {
+                text.push(' ');
+                if rng.random_ratio(1, 60) {
+                    let (day, month, cents) = (
+                        rng.random_range(1..=28),
+                        rng.random_range(1..=12),
+                        rng.random_range(500..50_000),
+                    );
+                    text.push_str(&format!(
+                        "op {day:02}-{month:02}-2025 € {},{:02} ",
+                        cents / 100,
+                        cents % 100
+                    ));
+                    written += 3;
+                }
+                text.push_str(word);
+            }
+            written += 1;
+            in_sentence += 1;
+            if in_sentence == sentence_length || written >= words {
+                text.push('.');
+                (in_sentence, sentence_length) = (0, rng.random_range(6..=18));
+                sentences += 1;
+                text.push_str(if sentences % 7 == 0 { "\n\n" } else { " " });
+            }
+        }
+        text.truncate(text.trim_end().len());
+    }
 }
 
 fn batches(total: usize, size: usize) -> impl Iterator<Item = (usize, usize)> {
@@ -461,4 +597,67 @@ fn state_of_case(i: usize) -> CaseState {
     let all = CaseState::ALL;
     let start = all.iter().position(|s| *s == CaseState::Mediation).unwrap_or(0);
     all[(start + i) % all.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words_of(text: &str) -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    }
+
+    #[test]
+    fn a_ruling_without_prose_is_the_two_sentences_of_the_short_register() {
+        let prose = RulingProse::new();
+        assert_eq!(
+            ruling_text(&prose, 7, "een defecte modem", "Het modem werkte niet.", 0),
+            "De consument klaagt over een defecte modem. Het modem werkte niet. De aanbieder betwist dat. \
+             De commissie overweegt de feiten en beslist zoals hieronder staat."
+        );
+    }
+
+    #[test]
+    fn the_prose_has_the_words_asked_in_sentences_and_is_the_same_for_the_same_ruling() {
+        let prose = RulingProse::new();
+        let mut text = String::new();
+        prose.write(&mut text, 42, 1_500);
+        let words = words_of(&text);
+        // Dates and amounts count as three words but are four or five tokens.
+        assert!((1_500..1_600).contains(&words.len()), "{} words", words.len());
+        assert!(text.ends_with('.'), "{text}");
+        assert!(text.contains("\n\n"), "paragraphs");
+        assert!(text.chars().next().is_some_and(char::is_uppercase));
+
+        let mut again = String::new();
+        prose.write(&mut again, 42, 1_500);
+        assert_eq!(text, again);
+        let mut other = String::new();
+        prose.write(&mut other, 43, 1_500);
+        assert_ne!(text, other);
+    }
+
+    #[test]
+    fn common_words_are_in_every_long_ruling_and_the_tail_in_few() {
+        let prose = RulingProse::new();
+        let texts: Vec<std::collections::HashSet<String>> = (0..200)
+            .map(|seed| {
+                let mut text = String::new();
+                prose.write(&mut text, seed, 1_500);
+                words_of(&text).into_iter().collect()
+            })
+            .collect();
+        let share = |word: &str| texts.iter().filter(|words| words.contains(word)).count();
+        assert_eq!(share("de"), 200);
+        assert!(share("consument") > 180, "consument in {} of 200", share("consument"));
+        let tail = prose.vocabulary.last().expect("a vocabulary");
+        assert!(share(tail) < 20, "{tail} in {} of 200", share(tail));
+        let distinct: std::collections::HashSet<&String> = texts.iter().flatten().collect();
+        assert!(distinct.len() > 5_000, "{} different words", distinct.len());
+        let per_text = texts.iter().map(|words| words.len()).sum::<usize>() / texts.len();
+        assert!((300..900).contains(&per_text), "{per_text} different words a ruling");
+    }
 }

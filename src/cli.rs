@@ -48,6 +48,10 @@ pub struct BenchDataArgs {
     pub cases: usize,
     #[arg(long, default_value_t = 1_000_000)]
     pub messages: usize,
+    /// Words of each published ruling's text; 0 writes the two sentences of the register before
+    /// session 15 (docs/PERFORMANCE.md).
+    #[arg(long, default_value_t = 1_500)]
+    pub ruling_words: usize,
 }
 
 #[derive(Debug, Default, Args)]
@@ -135,6 +139,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 consumers: args.consumers.max(1),
                 cases: args.cases.max(1),
                 messages: args.messages,
+                ruling_words: args.ruling_words,
             };
             let started = std::time::Instant::now();
             let report = tokio::task::spawn_blocking(move || -> Result<_, CliError> {
@@ -153,6 +158,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("BENCH_PROVIDER_KVK={}", report.provider_kvk);
             println!("BENCH_PROVIDER_ID={}", report.provider_id);
             println!("BENCH_CONSUMERS={}", report.consumers);
+            println!("BENCH_RULING_WORDS={}", args.ruling_words);
         }
         Command::Admin(AdminCommand::CreateUser {
             email,
