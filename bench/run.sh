@@ -52,8 +52,10 @@ export PORTAL_DATA_DIR="$WORK" PORTAL_DATABASE_URL="$DATABASE_URL"
 export PORTAL_JWT_SECRET="bench-signing-key-not-for-production-0123456789"
 CONFIG=(--config "$WORK/none.toml")
 
-# A dataset is reused only if its rulings are as long as asked (datasets before session 15 do not say).
-if [ "${BENCH_FRESH:-0}" = 1 ] || ! grep -qx "BENCH_RULING_WORDS=$RULING_WORDS" "$WORK/bench.env" 2>/dev/null; then
+# A dataset is reused only if its rulings are as long as asked and its word index was merged as the
+# worker merges it (datasets from before session 15 say neither).
+if [ "${BENCH_FRESH:-0}" = 1 ] || ! grep -qx "BENCH_RULING_WORDS=$RULING_WORDS" "$WORK/bench.env" 2>/dev/null \
+  || ! grep -qx "BENCH_INDEX_MERGED=1" "$WORK/bench.env"; then
   rm -f "$WORK/bench.env" "$WORK"/portal.db*
   if [ "$BACKEND" = postgres ]; then
     psql "$BENCH_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)"

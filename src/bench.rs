@@ -323,6 +323,19 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         diesel::sql_query("CHECKPOINT").execute(conn)?;
     } else {
         diesel::sql_query("ANALYZE").execute(conn)?;
+        // The worker merges the register's word index once the register has been quiet for an hour
+        // (`publication::index_upkeep`): a live register is in that state most of the time.
+        let mut slices = 0;
+        loop {
+            let merge = crate::publication::index_upkeep::merge_index(conn, std::time::Duration::from_secs(5))?;
+            slices += merge.slices;
+            if merge.finished {
+                break;
+            }
+        }
+        progress(&format!(
+            "  the register's word index merged into one piece ({slices} slices)"
+        ));
     }
 
     // The consumer of case 0 and the staff of the biggest provider; case 0's page is benchmarked.

@@ -159,6 +159,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("BENCH_PROVIDER_ID={}", report.provider_id);
             println!("BENCH_CONSUMERS={}", report.consumers);
             println!("BENCH_RULING_WORDS={}", args.ruling_words);
+            // Datasets from before session 15 have their SQLite word index in a dozen pieces.
+            println!("BENCH_INDEX_MERGED=1");
         }
         Command::Admin(AdminCommand::CreateUser {
             email,

@@ -8,7 +8,8 @@ use chrono::Utc;
 use tokio::sync::watch;
 
 use super::{ClaimedJob, OutgoingEmail, SEND_EMAIL};
-use crate::db::StorageError;
+use crate::db::{DatabaseTarget, StorageError};
+use crate::publication::index_upkeep::{IndexUpkeep, MergeProgress, merge_index};
 use crate::startup::WorkerContext;
 
 /// Asks a worker to stop after its current job.
@@ -53,16 +54,24 @@ const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 /// aggregates) is worked off over several rounds, so e-mail does not wait long behind it.
 const FIGURES_CATCH_UP_BUDGET: Duration = Duration::from_secs(10);
 
+/// How long a round of housekeeping may spend merging the register's word index (SQLite): the whole
+/// merge of a 100,000-case register takes ~1.5 s; a larger one is finished over several rounds.
+const INDEX_MERGE_BUDGET: Duration = Duration::from_secs(5);
+
 pub async fn run(context: WorkerContext, shutdown: Shutdown) {
     let worker_id = format!("{}-{}", std::process::id(), &crate::accounts::tokens::random_id()[..8]);
     let poll = Duration::from_millis(context.settings.worker_poll_millis);
     tracing::info!(worker_id, "background worker started");
     let mut last_housekeeping: Option<std::time::Instant> = None;
+    let mut index_upkeep = IndexUpkeep::default();
     while !shutdown.is_triggered() {
         if last_housekeeping.is_none_or(|at| at.elapsed() >= HOUSEKEEPING_EVERY) {
             last_housekeeping = Some(std::time::Instant::now());
             if let Err(error) = housekeeping(&context, Utc::now().naive_utc()).await {
                 tracing::warn!(%error, "deadline check failed; will retry");
+            }
+            if let Err(error) = register_index_upkeep(&context, &mut index_upkeep, Utc::now().naive_utc()).await {
+                tracing::warn!(%error, "merging the register's word index failed; will retry");
             }
         }
         match run_one(&context, &worker_id).await {
@@ -192,6 +201,40 @@ pub async fn housekeeping(
             Ok(report)
         })
         .await
+}
+
+/// Merges the register's word index once the register has been quiet (SQLite only; see
+/// `publication::index_upkeep`). `None` when it was not due (or the backend is PostgreSQL).
+pub async fn register_index_upkeep(
+    context: &WorkerContext,
+    upkeep: &mut IndexUpkeep,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<MergeProgress>, StorageError> {
+    if !matches!(context.db.target(), DatabaseTarget::Sqlite(_)) {
+        return Ok(None);
+    }
+    let revision = context
+        .db
+        .run(|conn| Ok::<_, StorageError>(crate::publication::cache::revision(conn)?))
+        .await?;
+    if !upkeep.due(revision, now) {
+        return Ok(None);
+    }
+    let progress = context
+        .db
+        .run(|conn| Ok::<_, StorageError>(merge_index(conn, INDEX_MERGE_BUDGET)?))
+        .await?;
+    if progress.finished {
+        upkeep.finished(revision);
+    }
+    if progress.slices > 0 {
+        tracing::info!(
+            slices = progress.slices,
+            finished = progress.finished,
+            "register's word index merged"
+        );
+    }
+    Ok(Some(progress))
 }
 
 async fn update_queue_depth(context: &WorkerContext) {

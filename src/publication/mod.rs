@@ -6,6 +6,7 @@
 pub mod anonymise;
 pub mod cache;
 pub mod handlers;
+pub mod index_upkeep;
 pub mod search;
 
 use chrono::{Datelike, NaiveDateTime};

@@ -757,6 +757,113 @@ async fn a_word_search_ranks_the_newest_matches_that_pass_the_filters_and_says_w
     .await;
 }
 
+/// The register's search answers of a few kinds, as references in their order.
+async fn register_answers(app: &crate::helpers::TestApp) -> Vec<Vec<String>> {
+    app.with_db(|conn| {
+        use geschillenportaal::publication::{search, search_register};
+        ["storing", "rekening", "storing rekening", "aansluiting commissie", ""]
+            .iter()
+            .map(|q| {
+                let raw = search::RawSearch {
+                    q: (*q).into(),
+                    ..Default::default()
+                };
+                let page = search_register(conn, &search::parse(&raw)).unwrap();
+                page.items.into_iter().map(|r| r.reference).collect()
+            })
+            .collect()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn the_worker_merges_the_register_word_index_once_the_register_is_quiet_and_every_search_finds_the_same() {
+    use geschillenportaal::jobs::worker::register_index_upkeep;
+    use geschillenportaal::publication::index_upkeep::{IndexUpkeep, MergeProgress, QUIET, merge_index};
+    let app = spawn_app().await;
+    let sqlite = !app.settings.database_url.starts_with("postgres");
+    let case_id = app.seed_case().await.case_id;
+    let now = Utc::now().naive_utc().with_nanosecond(0).unwrap();
+    // Published a ruling at a time, as a live register grows: on SQLite each is a piece of the index
+    // of its own until FTS5 merges them (four at a time).
+    let publish = |i: i64, at: NaiveDateTime| {
+        app.with_db(move |conn| {
+            let summary = if i % 3 == 0 {
+                "Storing bij de aansluiting"
+            } else {
+                "Uitspraak over de rekening"
+            };
+            let body = format!(
+                "{}De commissie beslist over de rekening.",
+                "Een storing. ".repeat((i % 5) as usize)
+            );
+            let outcome = if i % 2 == 0 { "upheld" } else { "rejected" };
+            publish_text(conn, case_id, &format!("R{i}"), (summary, &body, outcome), at);
+        })
+    };
+    for i in 0..30 {
+        publish(i, now - TimeDelta::minutes(100 - i)).await;
+    }
+    let before = register_answers(&app).await;
+    assert!(before.iter().all(|answer| answer.len() >= 5), "{before:?}");
+
+    let context = app.worker_context();
+    let mut upkeep = IndexUpkeep::default();
+    let merged = register_index_upkeep(&context, &mut upkeep, now).await.unwrap();
+    assert_eq!(merged, None, "a worker that has just started waits for a quiet hour");
+    let merged = register_index_upkeep(&context, &mut upkeep, now + QUIET - TimeDelta::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(merged, None);
+    let merged = register_index_upkeep(&context, &mut upkeep, now + QUIET).await.unwrap();
+    let one_piece = MergeProgress {
+        slices: 0,
+        finished: true,
+    };
+    if sqlite {
+        let merged = merged.expect("due after a quiet hour");
+        assert!(merged.finished && merged.slices > 0, "{merged:?}");
+        // One piece: a merge by hand finds nothing left to do.
+        let again = app
+            .with_db(|conn| merge_index(conn, std::time::Duration::from_secs(5)).unwrap())
+            .await;
+        assert_eq!(again, one_piece);
+    } else {
+        assert_eq!(merged, None, "PostgreSQL's index needs no merging by the worker");
+        let by_hand = app
+            .with_db(|conn| merge_index(conn, std::time::Duration::from_secs(5)).unwrap())
+            .await;
+        assert_eq!(by_hand, one_piece);
+    }
+    assert_eq!(
+        register_answers(&app).await,
+        before,
+        "merged, every search answers as before"
+    );
+
+    // Not again until the register has changed and been quiet for an hour again.
+    let merged = register_index_upkeep(&context, &mut upkeep, now + QUIET * 3)
+        .await
+        .unwrap();
+    assert_eq!(merged, None);
+    publish(30, now).await;
+    let changed = now + QUIET * 3 + TimeDelta::minutes(1);
+    let merged = register_index_upkeep(&context, &mut upkeep, changed).await.unwrap();
+    assert_eq!(merged, None, "changed: the quiet hour starts again");
+    let merged = register_index_upkeep(&context, &mut upkeep, changed + QUIET)
+        .await
+        .unwrap();
+    if sqlite {
+        let merged = merged.expect("quiet again");
+        assert!(merged.finished && merged.slices > 0, "{merged:?}");
+    } else {
+        assert_eq!(merged, None);
+    }
+    let after = register_answers(&app).await;
+    assert!(after[0].contains(&"R30".to_owned()), "{after:?}");
+    assert_eq!(after[4][0], "R30", "newest first");
+}
+
 /// The references and provider names of the register's API answer for `query` at `base`.
 async fn register_answer(base: &str, query: &str) -> Vec<(String, String)> {
     let answer: Value = reqwest::get(format!("{base}/api/v1/rulings?{query}"))
