@@ -555,17 +555,18 @@ pub fn rank_matches(
         let q = binds.add(Bind::Text(search.text.clone()));
         let filters = filter_conditions(search, &mut binds);
         let walked = binds.add(Bind::Big(ranked + 1));
-        // ts_rank in the scan's own output: a walk of the date index computes it only for the
-        // matches it hands on before the LIMIT stops it, and a sort of the GIN index's matches
-        // sorts narrow rows (id, date, relevance) instead of carrying each `tsvector` to rank it
-        // afterwards, which made such sorts as slow as the scan and steered the planner away from
-        // walks that pay (docs/PERFORMANCE.md item 29).
+        // ts_rank only for the matches kept, after the LIMIT: a ruling's `tsvector` is ~12 KB,
+        // stored out of line, and reading one back costs ~25 µs, so ranking in the scan (item 29)
+        // ranked every match of a common word found through the GIN index (6,250 for one word
+        // and one filter) where 2,001 are kept (docs/PERFORMANCE.md item 33). The sort carries the
+        // vector as stored (a long ruling's: a pointer); the outer ORDER BY is the subquery's own.
         (
             format!(
-                "SELECT p.id, -ts_rank(p.search_vector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance \
-                 FROM published_rulings p \
+                "SELECT m.id, -ts_rank(m.search_vector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance \
+                 FROM (SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
                  WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
-                 ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}"
+                 ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}) m \
+                 ORDER BY m.published_at DESC, m.id DESC"
             ),
             false,
         )
