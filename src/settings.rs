@@ -60,6 +60,9 @@ pub struct Settings {
     /// Requests to the public pages and API (register, membership check, statistics) one node
     /// allows an address a minute, as a burst refilled at that rate; 0 switches the limit off.
     pub public_requests_per_minute: u32,
+    /// Searches of the register one node ranks afresh at once (the others wait for a turn); unset:
+    /// one per core of the node (docs/SECURITY.md).
+    pub register_ranking_turns: Option<u32>,
     /// Load demo data on start when the database is empty.
     pub demo: bool,
     /// A word list (one per line) that holds case messages for moderation; the built-in
@@ -115,6 +118,7 @@ impl Default for Settings {
             worker_poll_millis: 1000,
             trusted_proxies: Vec::new(),
             public_requests_per_minute: 300,
+            register_ranking_turns: None,
             demo: false,
             moderation_words_file: None,
             webhooks_allow_http_loopback: false,
@@ -160,6 +164,11 @@ impl Settings {
         if self.database_max_connections < 1 {
             return Err(SettingsError::Value(
                 "database_max_connections must be 1 or more".into(),
+            ));
+        }
+        if self.register_ranking_turns == Some(0) {
+            return Err(SettingsError::Value(
+                "register_ranking_turns must be 1 or more (unset: one per core)".into(),
             ));
         }
         if self.session_token_minutes < 1 || self.session_max_hours < 1 {
@@ -268,6 +277,30 @@ mod tests {
             ..Settings::default()
         };
         assert!(matches!(none.validate(), Err(SettingsError::Value(m)) if m.contains("database_max_connections")));
+    }
+
+    #[test]
+    fn the_register_ranks_in_turns_per_core_unless_set_and_never_in_none() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(
+                Settings::load(Path::new("none.toml"))
+                    .expect("defaults")
+                    .register_ranking_turns,
+                None
+            );
+            jail.set_env("PORTAL_REGISTER_RANKING_TURNS", "3");
+            assert_eq!(
+                Settings::load(Path::new("none.toml"))
+                    .expect("set")
+                    .register_ranking_turns,
+                Some(3)
+            );
+            jail.set_env("PORTAL_REGISTER_RANKING_TURNS", "0");
+            assert!(
+                matches!(Settings::load(Path::new("none.toml")), Err(SettingsError::Value(m)) if m.contains("register_ranking_turns"))
+            );
+            Ok(())
+        });
     }
 
     #[test]

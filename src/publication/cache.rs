@@ -13,9 +13,11 @@
 //! after a change committed is at least as new as the revision it is kept under.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use diesel::prelude::*;
 use quick_cache::sync::Cache;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::search::{RANKED_MATCHES, Search};
 use super::{Ranking, RegisterPage, page_of_ranking, rank_matches, search_register};
@@ -36,35 +38,100 @@ pub fn revision(conn: &mut DbConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
-/// The answers of one node, by revision and search.
+/// How long a search waits for a turn to be ranked before the node answers 503.
+const RANKING_WAIT: Duration = Duration::from_secs(10);
+
+/// The answers of one node, by revision and search, and its turns for rankings computed afresh.
 pub struct RegisterCache {
     pages: Cache<(i64, Search), Arc<RegisterPage>>,
     /// By revision and the search's first page ([`Search::first_page`]).
     rankings: Cache<(i64, Search), Arc<Ranking>>,
+    /// A ranking computed afresh keeps a connection and a core busy for milliseconds (on
+    /// PostgreSQL ~25 ms for a common word in 1,500-word rulings): with a turn per core, a storm of
+    /// searches never asked before leaves most of the pool, and a share of the cores, to every
+    /// other page (16 connections of such searches took the case page from ~1,800 to ~90 a second
+    /// on PostgreSQL, and to ~1,700 with turns; one turn on two cores cost a third to two thirds of
+    /// such searches' own rate; docs/PERFORMANCE.md item 34). Searches waiting for a turn hold no
+    /// connection.
+    ranking_turns: Arc<Semaphore>,
 }
 
 impl Default for RegisterCache {
     fn default() -> Self {
-        Self {
-            pages: Cache::new(ANSWERS_KEPT),
-            rankings: Cache::new(RANKINGS_KEPT),
-        }
+        Self::with_ranking_turns(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    }
+}
+
+/// Why a search was not answered without ranking it afresh.
+enum Unanswered {
+    NeedsRanking,
+    Query(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for Unanswered {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::Query(error)
     }
 }
 
 impl RegisterCache {
+    /// A cache whose node ranks at most `turns` searches afresh at once.
+    pub fn with_ranking_turns(turns: usize) -> Self {
+        Self {
+            pages: Cache::new(ANSWERS_KEPT),
+            rankings: Cache::new(RANKINGS_KEPT),
+            ranking_turns: Arc::new(Semaphore::new(turns.max(1))),
+        }
+    }
+
     /// [`search_register`], answered from the node's answers when the register has not changed
-    /// since. Concurrent searches for the same answer wait for one computation.
+    /// since. Concurrent searches for the same answer wait for one computation. A search that has
+    /// to be ranked afresh is ranked here: call it in a turn ([`Self::ranking_turn`]) when
+    /// [`Self::search_without_ranking`] found no answer.
     pub fn search(&self, conn: &mut DbConnection, search: &Search) -> QueryResult<Arc<RegisterPage>> {
+        self.answer(conn, search, |conn, revision| {
+            rank_matches(conn, search, RANKED_MATCHES, Some(revision)).map(Arc::new)
+        })
+    }
+
+    /// [`Self::search`] if it needs no ranking computed afresh (a kept answer, a page of a kept
+    /// ranking, a search by date); `None` if it does.
+    pub fn search_without_ranking(
+        &self,
+        conn: &mut DbConnection,
+        search: &Search,
+    ) -> QueryResult<Option<Arc<RegisterPage>>> {
+        match self.answer(conn, search, |_, _| Err(Unanswered::NeedsRanking)) {
+            Ok(page) => Ok(Some(page)),
+            Err(Unanswered::NeedsRanking) => Ok(None),
+            Err(Unanswered::Query(error)) => Err(error),
+        }
+    }
+
+    /// One of the node's turns to rank a search afresh, once one is free; `None` if none was
+    /// within [`RANKING_WAIT`].
+    pub async fn ranking_turn(&self) -> Option<OwnedSemaphorePermit> {
+        tokio::time::timeout(RANKING_WAIT, self.ranking_turns.clone().acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+
+    fn answer<E: From<diesel::result::Error>>(
+        &self,
+        conn: &mut DbConnection,
+        search: &Search,
+        rank: impl FnOnce(&mut DbConnection, i64) -> Result<Arc<Ranking>, E>,
+    ) -> Result<Arc<RegisterPage>, E> {
         let revision = revision(conn)?;
         self.pages.get_or_insert_with(&(revision, search.clone()), || {
             if !search.is_ranked() {
-                return search_register(conn, search).map(Arc::new);
+                return Ok(Arc::new(search_register(conn, search)?));
             }
-            let ranking = self.rankings.get_or_insert_with(&(revision, search.first_page()), || {
-                rank_matches(conn, search, RANKED_MATCHES, Some(revision)).map(Arc::new)
-            })?;
-            page_of_ranking(conn, &ranking, search.page).map(Arc::new)
+            let ranking = self
+                .rankings
+                .get_or_insert_with(&(revision, search.first_page()), || rank(conn, revision))?;
+            Ok(Arc::new(page_of_ranking(conn, &ranking, search.page)?))
         })
     }
 }

@@ -2,13 +2,15 @@
 //! `/uitspraken/{reference}`, and the same as JSON under `/api/v1/rulings`) and the
 //! secretariat's review of the anonymised versions (`/secretariaat/uitspraken`).
 
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, get, post, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::search::{self, CATEGORIES, MAX_PAGE, OUTCOMES, RANKED_MATCHES, RawSearch};
-use super::{PublishedRuling, RegisterItem};
+use super::search::{self, CATEGORIES, MAX_PAGE, OUTCOMES, RANKED_MATCHES, RawSearch, Search};
+use super::{PublishedRuling, RegisterItem, RegisterPage};
 use crate::accounts::identity::CurrentUser;
 use crate::policy::{self, Actor};
 use crate::startup::AppState;
@@ -59,11 +61,20 @@ async fn register_page(_: PublicVisit, page: PageContext, query: web::Query<RawS
     let scheme_list = page.data().schemes.clone();
     let answers = page.data().register.clone();
     let now = chrono::Utc::now().naive_utc();
-    let (found, schemes) = page
+    let (kept, schemes) = page
         .data()
         .db
-        .run(move |conn| -> AppResult<_> { Ok((answers.search(conn, &for_query)?, scheme_list.all(conn, now)?)) })
+        .run(move |conn| -> AppResult<_> {
+            Ok((
+                answers.search_without_ranking(conn, &for_query)?,
+                scheme_list.all(conn, now)?,
+            ))
+        })
         .await?;
+    let found = match kept {
+        Some(found) => found,
+        None => ranked_afresh(&page.data(), search.clone()).await?,
+    };
     let items: Vec<Value> = found.items.iter().map(item_view).collect();
     let select = |list: &[&str], chosen: &Option<String>| -> Vec<Value> {
         list.iter()
@@ -88,6 +99,19 @@ async fn register_page(_: PublicVisit, page: PageContext, query: web::Query<RawS
             "sort_date": search.sort == search::Sort::Date,
         }),
     )
+}
+
+/// A search that has to be ranked afresh, in one of the node's turns (`cache::RegisterCache`).
+async fn ranked_afresh(state: &AppState, search: Search) -> AppResult<Arc<RegisterPage>> {
+    let answers = state.register.clone();
+    let _turn = answers
+        .ranking_turn()
+        .await
+        .ok_or_else(|| AppError::Unavailable("the register's search is busy".into()))?;
+    state
+        .db
+        .run(move |conn| -> AppResult<_> { Ok(answers.search(conn, &search)?) })
+        .await
 }
 
 fn item_view(item: &RegisterItem) -> Value {
@@ -181,10 +205,15 @@ pub async fn register_api(
     let search = search::parse(&query.into_inner());
     let page = search.page;
     let answers = state.register.clone();
-    let found = state
+    let for_query = search.clone();
+    let kept = state
         .db
-        .run(move |conn| -> AppResult<_> { Ok(answers.search(conn, &search)?) })
+        .run(move |conn| -> AppResult<_> { Ok(answers.search_without_ranking(conn, &for_query)?) })
         .await?;
+    let found = match kept {
+        Some(found) => found,
+        None => ranked_afresh(&state, search).await?,
+    };
     Ok(HttpResponse::Ok().json(RulingPage {
         page,
         more: found.more,

@@ -2605,3 +2605,66 @@ async fn the_statistics_and_the_report_stay_fast_with_20000_cases_and_100000_eve
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_search_never_asked_before_waits_for_a_ranking_turn_while_kept_answers_do_not() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    let now = Utc::now().naive_utc().with_nanosecond(0).unwrap();
+    app.with_db(move |conn| {
+        for i in 0..3 {
+            let texts = ("Storing bij de aansluiting", "De rekening was te hoog.", "upheld");
+            publish_text(conn, case_id, &format!("T{i}"), texts, now - TimeDelta::minutes(10 - i));
+        }
+    })
+    .await;
+    assert_eq!(app.get("/api/v1/rulings?q=storing").await.status(), 200);
+
+    // Every turn of the node taken, as by a storm of searches never asked before.
+    let answers = app.state.register.clone();
+    let mut turns = Vec::new();
+    while let Ok(Some(turn)) = tokio::time::timeout(std::time::Duration::from_millis(200), answers.ranking_turn()).await
+    {
+        turns.push(turn);
+    }
+    assert!(!turns.is_empty());
+    let quickly = std::time::Duration::from_secs(3);
+    for kept in [
+        "/api/v1/rulings?q=storing",
+        "/uitspraken?q=storing",
+        "/uitspraken?q=rekening&sort=date",
+        "/api/v1/rulings",
+    ] {
+        let response = tokio::time::timeout(quickly, app.get(kept)).await.expect(kept);
+        assert_eq!(
+            response.status(),
+            200,
+            "{kept}: a kept answer or a search by date needs no turn"
+        );
+    }
+    let fresh = |path: &'static str| {
+        let (client, url) = (app.client.clone(), app.url(path));
+        tokio::spawn(async move { client.get(url).send().await.expect("request").status() })
+    };
+    let waiting = fresh("/api/v1/rulings?q=rekening");
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!waiting.is_finished(), "a search never asked before waits for a turn");
+    // No turn within the wait: 503, which the visitor may retry.
+    let status = tokio::time::timeout(std::time::Duration::from_secs(15), waiting)
+        .await
+        .expect("answered within the wait")
+        .unwrap();
+    assert_eq!(status, 503);
+
+    let waiting = fresh("/uitspraken?q=rekening");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished());
+    drop(turns);
+    let status = tokio::time::timeout(quickly, waiting)
+        .await
+        .expect("a turn freed")
+        .unwrap();
+    assert_eq!(status, 200);
+    let page = app.get_html("/uitspraken?q=rekening").await;
+    assert!(page.contains("T2"), "ranked in its turn, then kept");
+}
