@@ -61,7 +61,7 @@ pub struct Settings {
     /// allows an address a minute, as a burst refilled at that rate; 0 switches the limit off.
     pub public_requests_per_minute: u32,
     /// Searches of the register one node ranks afresh at once (the others wait for a turn); unset:
-    /// one per core of the node (docs/SECURITY.md).
+    /// half of `database_max_connections` ([`Settings::ranking_turns`], docs/SECURITY.md).
     pub register_ranking_turns: Option<u32>,
     /// Load demo data on start when the database is empty.
     pub demo: bool,
@@ -168,13 +168,22 @@ impl Settings {
         }
         if self.register_ranking_turns == Some(0) {
             return Err(SettingsError::Value(
-                "register_ranking_turns must be 1 or more (unset: one per core)".into(),
+                "register_ranking_turns must be 1 or more (unset: half of database_max_connections)".into(),
             ));
         }
         if self.session_token_minutes < 1 || self.session_max_hours < 1 {
             return Err(SettingsError::Value("session lifetimes must be positive".into()));
         }
         Ok(())
+    }
+
+    /// Searches of the register one node ranks afresh at once: as set, or half of the pool's
+    /// connections (at least one), so that such searches never hold more than half of them. With
+    /// fewer turns a storm of them left more to the other pages, but searches never asked before
+    /// ran 20–30% slower on their own (docs/PERFORMANCE.md item 34).
+    pub fn ranking_turns(&self) -> u32 {
+        self.register_ranking_turns
+            .unwrap_or((self.database_max_connections / 2).max(1))
     }
 
     pub fn base_url(&self) -> &str {
@@ -280,21 +289,14 @@ mod tests {
     }
 
     #[test]
-    fn the_register_ranks_in_turns_per_core_unless_set_and_never_in_none() {
+    fn the_register_ranks_in_turns_for_half_the_pool_unless_set_and_never_in_none() {
         figment::Jail::expect_with(|jail| {
-            assert_eq!(
-                Settings::load(Path::new("none.toml"))
-                    .expect("defaults")
-                    .register_ranking_turns,
-                None
-            );
+            let defaults = Settings::load(Path::new("none.toml")).expect("defaults");
+            assert_eq!((defaults.register_ranking_turns, defaults.ranking_turns()), (None, 4));
+            jail.set_env("PORTAL_DATABASE_MAX_CONNECTIONS", "1");
+            assert_eq!(Settings::load(Path::new("none.toml")).expect("one").ranking_turns(), 1);
             jail.set_env("PORTAL_REGISTER_RANKING_TURNS", "3");
-            assert_eq!(
-                Settings::load(Path::new("none.toml"))
-                    .expect("set")
-                    .register_ranking_turns,
-                Some(3)
-            );
+            assert_eq!(Settings::load(Path::new("none.toml")).expect("set").ranking_turns(), 3);
             jail.set_env("PORTAL_REGISTER_RANKING_TURNS", "0");
             assert!(
                 matches!(Settings::load(Path::new("none.toml")), Err(SettingsError::Value(m)) if m.contains("register_ranking_turns"))

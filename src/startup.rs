@@ -176,10 +176,9 @@ impl Application {
             figures: Default::default(),
             rules: Default::default(),
             schemes: Default::default(),
-            register: Arc::new(match settings.register_ranking_turns {
-                Some(turns) => crate::publication::cache::RegisterCache::with_ranking_turns(turns as usize),
-                None => Default::default(),
-            }),
+            register: Arc::new(crate::publication::cache::RegisterCache::with_ranking_turns(
+                settings.ranking_turns() as usize,
+            )),
             public_limit: Arc::new(crate::web::public_limit::PublicLimit::per_minute(
                 settings.public_requests_per_minute,
             )),

@@ -46,20 +46,13 @@ pub struct RegisterCache {
     pages: Cache<(i64, Search), Arc<RegisterPage>>,
     /// By revision and the search's first page ([`Search::first_page`]).
     rankings: Cache<(i64, Search), Arc<Ranking>>,
-    /// A ranking computed afresh keeps a connection and a core busy for milliseconds (on
-    /// PostgreSQL ~25 ms for a common word in 1,500-word rulings): with a turn per core, a storm of
-    /// searches never asked before leaves most of the pool, and a share of the cores, to every
-    /// other page (16 connections of such searches took the case page from ~1,800 to ~90 a second
-    /// on PostgreSQL, and to ~1,700 with turns; one turn on two cores cost a third to two thirds of
-    /// such searches' own rate; docs/PERFORMANCE.md item 34). Searches waiting for a turn hold no
-    /// connection.
+    /// A ranking computed afresh keeps a connection busy for milliseconds (on PostgreSQL ~25 ms for
+    /// a common word in 1,500-word rulings), so a storm of searches never asked before took the
+    /// whole pool and the cores from every other page (16 connections of them took the case page
+    /// from ~1,800 to ~90 a second on PostgreSQL). With turns for half the pool's connections
+    /// (`Settings::ranking_turns`) it kept ~1,100 (docs/PERFORMANCE.md item 34). Searches waiting
+    /// for a turn hold no connection.
     ranking_turns: Arc<Semaphore>,
-}
-
-impl Default for RegisterCache {
-    fn default() -> Self {
-        Self::with_ranking_turns(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
-    }
 }
 
 /// Why a search was not answered without ranking it afresh.
