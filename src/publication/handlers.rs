@@ -193,7 +193,8 @@ pub struct RulingDocument {
     params(RawSearch),
     responses(
         (status = 200, description = "One page of published rulings", body = RulingPage),
-        (status = 429, description = "Too many requests from this address: try again after `Retry-After` seconds (docs/SECURITY.md)", content_type = "application/problem+json")
+        (status = 429, description = "Too many requests from this address: try again after `Retry-After` seconds (docs/SECURITY.md)", content_type = "application/problem+json"),
+        (status = 503, description = "A search never asked before found the node's turns for ranking taken for 10 s: try again after `Retry-After` seconds (docs/SECURITY.md)", content_type = "application/problem+json")
     )
 )]
 #[get("/api/v1/rulings")]

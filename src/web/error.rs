@@ -125,7 +125,8 @@ impl ResponseError for AppError {
                 None
             }
             Self::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
+                // The database out of reach, or the register's turns for ranking all taken.
+                tracing::warn!(error = %cause, "service unavailable");
                 None
             }
             Self::BadRequest(message) | Self::Conflict(message) => Some(message.as_str()),
