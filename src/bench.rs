@@ -325,16 +325,10 @@ pub fn generate(db: &Database, size: BenchSize, progress: impl Fn(&str)) -> Resu
         diesel::sql_query("ANALYZE").execute(conn)?;
         // The worker merges the register's word index once the register has been quiet for an hour
         // (`publication::index_upkeep`): a live register is in that state most of the time.
-        let mut slices = 0;
-        loop {
-            let merge = crate::publication::index_upkeep::merge_index(conn, std::time::Duration::from_secs(5))?;
-            slices += merge.slices;
-            if merge.finished {
-                break;
-            }
-        }
+        let merge = crate::publication::index_upkeep::merge_index(conn, std::time::Duration::MAX)?;
         progress(&format!(
-            "  the register's word index merged into one piece ({slices} slices)"
+            "  the register's word index merged into one piece ({} slices)",
+            merge.slices
         ));
     }
 
