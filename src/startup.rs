@@ -42,6 +42,8 @@ pub struct AppState {
     pub schemes: Arc<crate::registry::scheme_list::SchemeListCache>,
     /// The register's search answers by revision (`publication::cache`).
     pub register: Arc<crate::publication::cache::RegisterCache>,
+    /// The membership check's reads, kept per node under the registry's revision.
+    pub registry: Arc<crate::registry::cache::CheckCache>,
     /// Each address's allowance of public requests on this node (`web::public_limit`).
     pub public_limit: Arc<crate::web::public_limit::PublicLimit>,
 }
@@ -179,6 +181,7 @@ impl Application {
             register: Arc::new(crate::publication::cache::RegisterCache::with_ranking_turns(
                 settings.ranking_turns() as usize,
             )),
+            registry: Default::default(),
             public_limit: Arc::new(crate::web::public_limit::PublicLimit::per_minute(
                 settings.public_requests_per_minute,
             )),

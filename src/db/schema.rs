@@ -672,6 +672,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    registry_revision (id) {
+        id -> BigInt,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Grows with every change the public register shows (migration 000014, `publication::cache`).
     register_revision (id) {
         id -> BigInt,

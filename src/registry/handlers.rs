@@ -8,9 +8,9 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::check::{self, CheckAnswer, format_date};
+use super::check::{CheckAnswer, format_date};
 use super::forms::parse_date_input;
-use super::{queries, search};
+use super::search;
 use crate::i18n::{self, Language};
 use crate::startup::AppState;
 use crate::web::error::{AppError, AppResult};
@@ -34,25 +34,19 @@ pub struct CheckQuery {
     date: String,
 }
 
-/// Runs the search and puts the answer together.
+/// Runs the search and puts the answer together (from the node's kept reads: `registry::cache`).
 pub async fn run_check(
     state: &AppState,
     raw_query: String,
     today: NaiveDate,
     date: Option<NaiveDate>,
 ) -> AppResult<CheckAnswer> {
+    let kept = state.registry.clone();
     state
         .db
         .run(move |conn| -> AppResult<CheckAnswer> {
             let query = search::parse_query(&raw_query);
-            let (providers, more) = queries::search_providers(conn, &query, MAX_RESULTS)?;
-            let ids: Vec<i64> = providers.iter().map(|p| p.id).collect();
-            let memberships: Vec<_> = queries::memberships_of(conn, &ids)?
-                .into_iter()
-                .map(|(m, _, _, _)| m)
-                .collect();
-            let schemes = queries::scheme_facts(conn, today)?;
-            Ok(check::answer(providers, &memberships, &schemes, today, date, more))
+            Ok(kept.check(conn, &query, today, date, MAX_RESULTS)?)
         })
         .await
 }

@@ -5,6 +5,7 @@
 //! secretariat's and the administrators' pages.
 
 pub mod admin;
+pub mod cache;
 pub mod check;
 pub mod forms;
 pub mod handlers;

@@ -180,37 +180,70 @@ fn ids_matching_words(conn: &mut DbConnection, words: &[String], limit: i64) -> 
     query.load(conn)
 }
 
-/// The providers a query finds, sorted by legal name; at most `limit`, plus whether there were more.
+/// Up to this many providers found by words are sorted by name from their ids; with more, the
+/// providers are walked in name order instead (see [`search_providers`]).
+const SORTED_FROM_IDS: usize = 1_000;
+
+/// The providers a query finds, in (legal name, id) order: the first `limit`, and whether there were
+/// more. Words are looked up as ranges of the search terms, at most [`SORTED_FROM_IDS`] + 1
+/// providers; if that many match, the providers are walked in name order (`providers_name_order`),
+/// each looked up in its terms, until the page is full, which is soon when so many match. So a page
+/// costs at most about a thousand look-ups whether a word is rare or in every name.
 pub fn search_providers(
     conn: &mut DbConnection,
     query: &SearchQuery,
     limit: usize,
 ) -> QueryResult<(Vec<ProviderRow>, bool)> {
-    let fetch = i64::try_from(limit + 1).unwrap_or(i64::MAX);
-    let ids: Vec<i64> = match query {
+    let first_by_name = providers::table
+        .select(ProviderRow::as_select())
+        .order((providers::legal_name, providers::id))
+        .limit(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .into_boxed();
+    let mut found: Vec<ProviderRow> = match query {
         SearchQuery::Empty => return Ok((Vec::new(), false)),
-        SearchQuery::Kvk(kvk) => providers::table
+        SearchQuery::Kvk(kvk) => first_by_name
             .filter(providers::kvk_number.eq(kvk.as_str()))
-            .select(providers::id)
             .load(conn)?,
         SearchQuery::Words { words, compact } => {
+            // Or the words joined, for a name written without spaces ("KPN Mobiel" as "kpnmobiel").
+            let joined_too = words.len() > 1 || words.first() != Some(compact);
+            let fetch = SORTED_FROM_IDS as i64 + 1;
             let mut ids = ids_matching_words(conn, words, fetch)?;
-            if words.len() > 1 || words.first() != Some(compact) {
+            if joined_too && ids.len() <= SORTED_FROM_IDS {
                 for id in ids_matching_words(conn, std::slice::from_ref(compact), fetch)? {
                     if !ids.contains(&id) {
                         ids.push(id);
                     }
                 }
             }
-            ids
+            if ids.len() <= SORTED_FROM_IDS {
+                first_by_name.filter(providers::id.eq_any(ids)).load(conn)?
+            } else {
+                // A name starts with `word`: a range of the provider's own terms.
+                let has_term_starting = |word: &String| {
+                    diesel::dsl::exists(
+                        other_terms
+                            .filter(other_terms.field(provider_search_terms::provider_id).eq(providers::id))
+                            .filter(other_terms.field(provider_search_terms::term).ge(word.clone()))
+                            .filter(
+                                other_terms
+                                    .field(provider_search_terms::term)
+                                    .lt(search::prefix_upper_bound(word)),
+                            ),
+                    )
+                };
+                let mut walk = first_by_name;
+                for word in words {
+                    walk = walk.filter(has_term_starting(word));
+                }
+                if joined_too {
+                    walk = walk.or_filter(has_term_starting(compact));
+                }
+                walk.load(conn)?
+            }
         }
     };
-    let more = ids.len() > limit;
-    let mut found: Vec<ProviderRow> = providers::table
-        .filter(providers::id.eq_any(&ids))
-        .select(ProviderRow::as_select())
-        .load(conn)?;
-    found.sort_by(|a, b| a.legal_name.cmp(&b.legal_name).then(a.id.cmp(&b.id)));
+    let more = found.len() > limit;
     found.truncate(limit);
     Ok((found, more))
 }

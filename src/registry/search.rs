@@ -52,7 +52,7 @@ pub fn split_trade_names(trade_names: &str) -> impl Iterator<Item = &str> {
 }
 
 /// What a typed query asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SearchQuery {
     /// Nothing to search for.
     Empty,

@@ -1153,6 +1153,29 @@ async fn the_search_uses_its_index_and_stays_fast_with_100000_providers() {
             assert!(took < std::time::Duration::from_millis(500), "{query} took {took:?}");
         }
 
+        // A page is the first 20 matches by name, whether a word is in every name (the providers
+        // walked in name order), in 1,111 (just over the ids sorted in memory) or in 111 (those).
+        #[derive(QueryableByName)]
+        struct Id {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+        }
+        for (term, upper) in [("bv", "bw"), ("n99", "n9:"), ("n999", "n99:")] {
+            let first_by_name: Vec<i64> = diesel::sql_query(format!(
+                "SELECT p.id FROM providers p WHERE EXISTS (SELECT 1 FROM provider_search_terms t \
+                 WHERE t.provider_id = p.id AND t.term >= '{term}' AND t.term < '{upper}') \
+                 ORDER BY p.legal_name, p.id LIMIT 20"
+            ))
+            .load::<Id>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|row| row.id)
+            .collect();
+            let (found, more) = queries::search_providers(conn, &search::parse_query(term), 20).unwrap();
+            assert_eq!(found.iter().map(|p| p.id).collect::<Vec<_>>(), first_by_name, "{term}");
+            assert!(more, "{term}");
+        }
+
         // The plan of the word query reads a range of the primary key, not the table.
         let range = "term >= 'noordn' AND term < 'noordo'";
         let plan: Vec<String> = if postgres {
@@ -1192,6 +1215,77 @@ async fn the_search_uses_its_index_and_stays_fast_with_100000_providers() {
         }
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_public_check_is_kept_until_the_registry_changes_and_then_shows_the_change_at_once() {
+    let app = spawn_app().await;
+    let seeded = seed_schemes(&app).await;
+    let first = seed_provider(
+        &app,
+        "60000044",
+        "Zoëtel Mobiel B.V.",
+        "Zoëtel",
+        vec![(seeded.tel, d(2020, 3, 4), None, "certified")],
+    )
+    .await;
+    let answer = |date: &'static str| {
+        let app = &app;
+        async move {
+            let (status, body) = check_api(app, "zoetel", date).await;
+            assert_eq!(status, 200);
+            body
+        }
+    };
+    let names = |body: &Value| -> Vec<String> {
+        body["providers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["legal_name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let body = answer("").await;
+    assert_eq!(names(&body), ["Zoëtel Mobiel B.V."]);
+    assert_eq!(body["providers"][0]["schemes"][0]["valid_today"], true);
+    // Asked again, from the node's kept reads: the same answer, and a contract date is still
+    // answered for the day asked.
+    assert_eq!(answer("").await, body);
+    assert_eq!(
+        answer("2020-03-03").await["providers"][0]["schemes"][0]["valid_on_date"],
+        false
+    );
+    assert_eq!(
+        answer("2020-03-04").await["providers"][0]["schemes"][0]["valid_on_date"],
+        true
+    );
+
+    // A membership ended, a provider added, a scheme renamed: each shows at the next check.
+    app.with_db(move |conn| {
+        diesel::update(memberships::table.filter(memberships::provider_id.eq(first)))
+            .set((
+                memberships::valid_until.eq(Some(d(2024, 12, 31))),
+                memberships::status.eq("ended"),
+            ))
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let body = answer("").await;
+    assert_eq!(body["providers"][0]["schemes"][0]["valid_today"], false, "{body}");
+    seed_provider(&app, "60000045", "Zoëtel Extra B.V.", "", vec![]).await;
+    assert_eq!(names(&answer("").await), ["Zoëtel Extra B.V.", "Zoëtel Mobiel B.V."]);
+    app.with_db(|conn| {
+        diesel::sql_query("UPDATE schemes SET name = 'De Geschillencommissie Telecom' WHERE code = 'TEL'")
+            .execute(conn)
+            .unwrap();
+    })
+    .await;
+    let body = answer("").await;
+    assert_eq!(
+        body["providers"][1]["schemes"][0]["name"], "De Geschillencommissie Telecom",
+        "{body}"
+    );
 }
 
 #[tokio::test]

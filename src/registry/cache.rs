@@ -1,0 +1,100 @@
+//! The membership check's answers, kept per node under the registry's revision.
+//!
+//! The check is public and asked again and again for the same few names; its answer is read in
+//! three statements (the providers found, their memberships, the schemes' facts), each a round trip
+//! on PostgreSQL. A node keeps what they read, so a check asked before costs one statement: the
+//! registry's revision (one row, `registry_revision`, which triggers on the providers, their search
+//! terms, memberships, guarantors, schemes and the schemes' rules increase: migration 000018).
+//! Answers are kept under the revision they were read at, as the register's are
+//! (`publication::cache`): a change on any node shows on every node with the next check. The
+//! answer itself ([`check::answer`]) is put together per check from what was read, for the day and
+//! contract date asked.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use quick_cache::sync::Cache;
+
+use super::check::{self, CheckAnswer};
+use super::queries::{self, MembershipRow, ProviderRow, SchemeFacts};
+use super::search::SearchQuery;
+use crate::db::DbConnection;
+use crate::db::schema::registry_revision;
+
+/// How many searches a node keeps: up to 20 providers with their memberships, a few KB each.
+const ANSWERS_KEPT: usize = 512;
+
+/// What a check reads from the database for one search on one day.
+#[derive(Debug)]
+pub struct Found {
+    pub providers: Vec<ProviderRow>,
+    pub more: bool,
+    pub memberships: Vec<MembershipRow>,
+    pub schemes: BTreeMap<i64, SchemeFacts>,
+}
+
+/// The node's kept reads of the membership check, by revision, search and day.
+pub struct CheckCache {
+    found: Cache<(i64, SearchQuery, NaiveDate), Arc<Found>>,
+}
+
+impl Default for CheckCache {
+    fn default() -> Self {
+        Self {
+            found: Cache::new(ANSWERS_KEPT),
+        }
+    }
+}
+
+/// The registry's current revision.
+pub fn revision(conn: &mut DbConnection) -> QueryResult<i64> {
+    registry_revision::table
+        .find(1_i64)
+        .select(registry_revision::revision)
+        .first(conn)
+}
+
+/// Reads what the check of `query` on `today` answers from: at most `limit` providers.
+pub fn find(conn: &mut DbConnection, query: &SearchQuery, today: NaiveDate, limit: usize) -> QueryResult<Found> {
+    let (providers, more) = queries::search_providers(conn, query, limit)?;
+    let ids: Vec<i64> = providers.iter().map(|p| p.id).collect();
+    let memberships = queries::memberships_of(conn, &ids)?
+        .into_iter()
+        .map(|(m, _, _, _)| m)
+        .collect();
+    let schemes = queries::scheme_facts(conn, today)?;
+    Ok(Found {
+        providers,
+        more,
+        memberships,
+        schemes,
+    })
+}
+
+impl CheckCache {
+    /// The check's answer for `query` on `today` (and the contract date, if given), from what the
+    /// node read before if the registry has not changed since.
+    pub fn check(
+        &self,
+        conn: &mut DbConnection,
+        query: &SearchQuery,
+        today: NaiveDate,
+        date: Option<NaiveDate>,
+        limit: usize,
+    ) -> QueryResult<CheckAnswer> {
+        let revision = revision(conn)?;
+        let found = self.found.get_or_insert_with(&(revision, query.clone(), today), || {
+            find(conn, query, today, limit).map(Arc::new)
+        })?;
+        Ok(check::answer(
+            found.providers.clone(),
+            &found.memberships,
+            &found.schemes,
+            today,
+            date,
+            found.more,
+        ))
+    }
+}
