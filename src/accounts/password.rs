@@ -1,28 +1,62 @@
 //! Password hashing with argon2id (OWASP parameters: 19 MiB, 2 passes, 1 lane), kept
 //! in the PHC string so that a later change of parameters is seen and the hash is
-//! renewed at the next successful sign-in. `verify` and `hash` run the work on blocking threads,
-//! at most one per core but one at a time: each check takes 19 MiB and a core for tens of milliseconds, so a
-//! storm of sign-ins queues here instead of exhausting memory, the database pool and the cores the
-//! other pages need. The synchronous functions are for code already off the executor.
+//! renewed at the next successful sign-in. `verify` and `hash` run the work on the node's argon2
+//! threads, one per core but one, at a lower priority than everything else the node does: each
+//! check takes 19 MiB and a core for tens of milliseconds, so a storm of sign-ins queues here and
+//! gets what the pages leave of the cores, instead of exhausting memory, the database pool and the
+//! cores the other pages need. The synchronous functions are for code already off the executor.
 
 use std::sync::{LazyLock, Mutex};
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{self, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use thread_priority::{ThreadPriority, ThreadPriorityValue, set_current_thread_priority};
 
-/// Permits for concurrent argon2 work: one per core but one, so that a storm of sign-ins leaves a
-/// core to every other page (with a permit per core, the other pages' p99 rose ×2.0–2.5 during a
-/// storm on two cores; bench/run.sh). One at least.
+/// The argon2 threads' priority: 22 of the crate's 0–99 is niceness 10 on Linux (a test holds it),
+/// so a sign-in storm takes what the pages leave of the cores, and ~10% of a core they want (the
+/// scheduler's weight of nice 10 against 0). On two cores the case page's p99 during a storm went
+/// from ×1.81 of its p99 alone to ×1.31, and the storm's own sign-ins from 36 to 30 a second
+/// (docs/PERFORMANCE.md, item 35).
+const ARGON2_PRIORITY: u8 = 22;
+
+/// How many argon2 threads: one per core but one, at least one. A thread per core, even at the
+/// lower priority, signed in ×1.6 as many during a storm but left the pages' p99 ×1.5–2.05 of
+/// their p99 alone (item 35), where the target is at most twofold.
+fn argon2_threads() -> usize {
+    cores().saturating_sub(1).max(1)
+}
+
+/// The argon2 threads; a storm's sign-ins wait for one as futures, holding neither memory nor a
+/// connection.
+static ARGON2_THREADS: LazyLock<rayon::ThreadPool> = LazyLock::new(|| {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(argon2_threads())
+        .thread_name(|i| format!("argon2-{i}"))
+        .start_handler(|_| {
+            // Raising one's own niceness needs no privilege; should it fail, sign-ins still work.
+            let priority = ThreadPriorityValue::try_from(ARGON2_PRIORITY).expect("within 0-99");
+            if let Err(error) = set_current_thread_priority(ThreadPriority::Crossplatform(priority)) {
+                tracing::warn!(?error, "argon2 thread keeps its priority");
+            }
+        })
+        .build()
+        .expect("argon2 threads start")
+});
+
+/// One permit per argon2 thread: work waits for a permit, not in the threads' queue, so a sign-in
+/// abandoned while it waits costs no hash.
 static ARGON2_PERMITS: LazyLock<tokio::sync::Semaphore> =
-    LazyLock::new(|| tokio::sync::Semaphore::new(cores().saturating_sub(1).max(1)));
+    LazyLock::new(|| tokio::sync::Semaphore::new(argon2_threads()));
 
-/// Runs argon2 work on a blocking thread once a permit is free.
+/// Runs argon2 work on an argon2 thread once one is free.
 async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
     let _permit = ARGON2_PERMITS.acquire().await.expect("the semaphore is never closed");
-    tokio::task::spawn_blocking(work)
-        .await
-        .expect("argon2 work does not panic")
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    ARGON2_THREADS.spawn(move || {
+        let _ = answer.send(work()); // the sign-in may have been abandoned meanwhile
+    });
+    answered.await.expect("argon2 work does not panic")
 }
 
 /// `verify_password`, off the executor and bounded.
@@ -42,7 +76,7 @@ fn hasher() -> Argon2<'static> {
 
 /// The 19 MiB an argon2 run works in, kept and reused: a fresh allocation per check fragmented
 /// glibc's heap until a storm of a few thousand sign-ins held 3.8 GB (bench/run.sh, 1 Dec 2026).
-/// At most one buffer per core is kept, as many as the permits allow to run at once.
+/// At most one buffer per core is kept (more than there are argon2 threads).
 static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
 fn with_memory<T>(blocks: usize, work: impl FnOnce(&mut [Block]) -> T) -> T {
@@ -184,6 +218,30 @@ pub fn check_new_password(password: &str, email: &str) -> Result<(), PasswordPro
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The calling thread's niceness, field 19 of its `stat` (fields counted after the command's
+    /// parenthesis, which may itself hold spaces).
+    #[cfg(target_os = "linux")]
+    fn own_niceness() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").expect("procfs");
+        let after_command = &stat[stat.rfind(')').expect("a command in parentheses") + 1..];
+        after_command
+            .split_whitespace()
+            .nth(16)
+            .expect("field 19")
+            .parse()
+            .expect("a number")
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn argon2_runs_on_its_own_threads_at_niceness_ten() {
+        let before = own_niceness();
+        let (thread, niceness) = bounded(|| (std::thread::current().name().map(str::to_owned), own_niceness())).await;
+        assert!(thread.is_some_and(|name| name.starts_with("argon2-")));
+        assert_eq!(niceness, 10, "22 of thread-priority's 0-99 is niceness 10");
+        assert_eq!(own_niceness(), before, "the caller's priority is left alone");
+    }
 
     #[tokio::test]
     async fn the_bounded_hash_and_verify_agree_with_each_other() {
