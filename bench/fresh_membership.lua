@@ -2,16 +2,7 @@
 -- providers' names ("Kabel 1234"), its first word and a number of 1 to 2,000 at random, so that
 -- nearly every check reads the registry afresh (a node keeps 512; registry::cache). The page
 -- scenario of run.sh asks for "Glasvezel" again and again, which the node's kept reads answer.
-local threads = 0
-
-setup = function(thread)
-  threads = threads + 1
-  thread:set("seed", threads)
-end
-
-init = function()
-  math.randomseed(os.time() * 31 + seed)
-end
+dofile(os.getenv("BENCH_DIR") .. "/seeded.lua")
 
 local words = { "Glasvezel", "Kabel", "Mobiel", "Hosting", "Web" }
 

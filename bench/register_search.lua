@@ -1,16 +1,7 @@
 -- Shared by the register's search scenarios (searches.lua, fresh_searches.lua): each wrk thread
--- seeds its own random numbers, and the 30 words of the generated register's texts (src/bench.rs,
+-- seeds its own random numbers (seeded.lua), and the 30 words of the generated register's texts (src/bench.rs,
 -- publish_rulings), common and rare, are returned.
-local threads = 0
-
-setup = function(thread)
-  threads = threads + 1
-  thread:set("seed", threads)
-end
-
-init = function()
-  math.randomseed(os.time() * 31 + seed)
-end
+dofile(os.getenv("BENCH_DIR") .. "/seeded.lua")
 
 return {
   "storing", "internet", "rekening", "roamingkosten", "boete", "opzegging", "verhuizing",
