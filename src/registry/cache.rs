@@ -27,17 +27,17 @@ use crate::db::schema::registry_revision;
 const ANSWERS_KEPT: usize = 512;
 
 /// What a check reads from the database for one search on one day.
-#[derive(Debug)]
-pub struct Found {
-    pub providers: Vec<ProviderRow>,
-    pub more: bool,
-    pub memberships: Vec<MembershipRow>,
-    pub schemes: BTreeMap<i64, SchemeFacts>,
+struct Found {
+    providers: Vec<ProviderRow>,
+    more: bool,
+    memberships: Vec<MembershipRow>,
+    schemes: BTreeMap<i64, SchemeFacts>,
 }
 
-/// The node's kept reads of the membership check, by revision, search and day.
+/// The node's kept reads of the membership check, by revision, search, day and most providers
+/// shown.
 pub struct CheckCache {
-    found: Cache<(i64, SearchQuery, NaiveDate), Arc<Found>>,
+    found: Cache<(i64, SearchQuery, NaiveDate, usize), Arc<Found>>,
 }
 
 impl Default for CheckCache {
@@ -49,7 +49,7 @@ impl Default for CheckCache {
 }
 
 /// The registry's current revision.
-pub fn revision(conn: &mut DbConnection) -> QueryResult<i64> {
+fn revision(conn: &mut DbConnection) -> QueryResult<i64> {
     registry_revision::table
         .find(1_i64)
         .select(registry_revision::revision)
@@ -57,7 +57,7 @@ pub fn revision(conn: &mut DbConnection) -> QueryResult<i64> {
 }
 
 /// Reads what the check of `query` on `today` answers from: at most `limit` providers.
-pub fn find(conn: &mut DbConnection, query: &SearchQuery, today: NaiveDate, limit: usize) -> QueryResult<Found> {
+fn find(conn: &mut DbConnection, query: &SearchQuery, today: NaiveDate, limit: usize) -> QueryResult<Found> {
     let (providers, more) = queries::search_providers(conn, query, limit)?;
     let ids: Vec<i64> = providers.iter().map(|p| p.id).collect();
     let memberships = queries::memberships_of(conn, &ids)?
@@ -85,9 +85,11 @@ impl CheckCache {
         limit: usize,
     ) -> QueryResult<CheckAnswer> {
         let revision = revision(conn)?;
-        let found = self.found.get_or_insert_with(&(revision, query.clone(), today), || {
-            find(conn, query, today, limit).map(Arc::new)
-        })?;
+        let found = self
+            .found
+            .get_or_insert_with(&(revision, query.clone(), today, limit), || {
+                find(conn, query, today, limit).map(Arc::new)
+            })?;
         Ok(check::answer(
             found.providers.clone(),
             &found.memberships,
