@@ -40,6 +40,9 @@ static ARGON2_THREADS: LazyLock<rayon::ThreadPool> = LazyLock::new(|| {
                 tracing::warn!(?error, "argon2 thread keeps its priority");
             }
         })
+        // A panic in a hash fails that sign-in (its answer is dropped), as on tokio's blocking
+        // threads before; rayon's default would abort the process.
+        .panic_handler(|_| tracing::error!("argon2 work panicked"))
         .build()
         .expect("argon2 threads start")
 });
@@ -241,6 +244,13 @@ mod tests {
         assert!(thread.is_some_and(|name| name.starts_with("argon2-")));
         assert_eq!(niceness, 10, "22 of thread-priority's 0-99 is niceness 10");
         assert_eq!(own_niceness(), before, "the caller's priority is left alone");
+    }
+
+    #[tokio::test]
+    async fn a_panic_in_argon2_work_fails_only_its_caller_and_the_threads_go_on() {
+        let failed = tokio::spawn(bounded(|| -> u8 { panic!("a broken hash") })).await;
+        assert!(failed.is_err_and(|error| error.is_panic()));
+        assert_eq!(bounded(|| 7).await, 7);
     }
 
     #[tokio::test]

@@ -210,11 +210,10 @@ pub fn search_providers(
             let fetch = SORTED_FROM_IDS as i64 + 1;
             let mut ids = ids_matching_words(conn, words, fetch)?;
             if joined_too && ids.len() <= SORTED_FROM_IDS {
-                for id in ids_matching_words(conn, std::slice::from_ref(compact), fetch)? {
-                    if !ids.contains(&id) {
-                        ids.push(id);
-                    }
-                }
+                // Up to a thousand ids each: sorted and deduplicated rather than searched one by one.
+                ids.extend(ids_matching_words(conn, std::slice::from_ref(compact), fetch)?);
+                ids.sort_unstable();
+                ids.dedup();
             }
             if ids.len() <= SORTED_FROM_IDS {
                 first_by_name.filter(providers::id.eq_any(ids)).load(conn)?
