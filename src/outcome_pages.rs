@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::cases::lifecycle::{self, CaseState};
-use crate::cases::queries::CaseRow;
+use crate::cases::queries::{CaseRow, Seat};
 use crate::compliance;
 use crate::db::DbConnection;
 use crate::db::schema::{case_events, documents};
@@ -195,10 +195,24 @@ fn when(t: NaiveDateTime) -> String {
     t.format("%d-%m-%Y %H:%M").to_string()
 }
 
+/// What the outcome sections of the case page show, as stored (read with the page's other lists,
+/// `cases::page_lists`).
+pub struct OutcomeRows {
+    /// Newest first, with the maker's name.
+    pub offers: Vec<(offers::store::OfferRow, String)>,
+    pub hearing: Option<hearings::handlers::HearingRow>,
+    /// Oldest first, drafts too.
+    pub rulings: Vec<rulings::store::RulingRow>,
+    pub compliance_reports: Vec<compliance::store::ReportRow>,
+    pub guarantee_claim: Option<compliance::store::ClaimRow>,
+    pub rating: Option<(i32, String)>,
+}
+
 /// Everything the outcome partials of the case page show to this actor, as one JSON object
-/// under the key `outcomes`.
+/// under the key `outcomes`. `seats` are the case's active seats (`cases::queries::CasePageHead`).
 pub fn sections(
-    conn: &mut DbConnection,
+    rows: OutcomeRows,
+    seats: &[Seat],
     actor: &Actor,
     case: &CaseRow,
     parties: &CaseParties,
@@ -212,7 +226,7 @@ pub fn sections(
     // Offers
     let negotiable = offers::store::negotiable_under(rules, case);
     let maker = Maker::from_relation(relation);
-    let history = offers::store::history(conn, case.id)?;
+    let history = rows.offers;
     let open = history
         .iter()
         .find(|(o, _)| o.status() == OfferStatus::Open)
@@ -251,11 +265,7 @@ pub fn sections(
 
     // Hearing and expert investigation
     let may_have_hearing = state.may_have_hearing_or_ruling();
-    let hearing = if may_have_hearing {
-        hearings::handlers::current(conn, case.id)?
-    } else {
-        None
-    };
+    let hearing = rows.hearing.filter(|_| may_have_hearing);
     let is_secretariat = relation == Relation::Secretariat;
     let is_panel = matches!(relation, Relation::Mediator | Relation::Secretariat);
     let hearing_json = hearing.as_ref().map(|h| {
@@ -268,14 +278,14 @@ pub fn sections(
     let can_plan_hearing = is_secretariat && matches!(state, CaseState::Mediation | CaseState::HearingScheduled);
 
     // Rulings
-    let all_rulings = if may_have_hearing {
-        rulings::store::all_of_case(conn, case.id)?
-    } else {
-        Vec::new()
-    };
+    let all_rulings = if may_have_hearing { rows.rulings } else { Vec::new() };
     let sees_drafts = policy::can_view(actor, parties, CaseResource::Ruling { issued: false });
-    let is_chair =
-        relation == Relation::Mediator && may_have_hearing && rulings::store::is_chair(conn, case.id, actor.user_id)?;
+    // A sole mediator is the chair; the chair's seat is confirmed once the panel is.
+    let is_chair = relation == Relation::Mediator
+        && may_have_hearing
+        && seats
+            .iter()
+            .any(|seat| seat.user_id == actor.user_id && seat.panel_role == "chair" && seat.status == "confirmed");
     let ruling_list: Vec<Value> = all_rulings
         .iter()
         .filter(|r| r.is_issued() || sees_drafts)
@@ -313,14 +323,15 @@ pub fn sections(
 
     // Compliance, guarantee and rating
     let (reports, claim, rating) = if state.may_have_compliance_records() {
-        let reports: Vec<Value> = compliance::store::reports(conn, case.id)?
+        let reports: Vec<Value> = rows
+            .compliance_reports
             .into_iter()
             .map(|r| json!({ "kind": r.kind, "note": r.note, "document_id": r.document_id, "at": when(r.created_at), "by": r.author }))
             .collect();
-        let claim = compliance::store::claim(conn, case.id)?.map(|c| {
+        let claim = rows.guarantee_claim.map(|c| {
             json!({ "amount_cents": c.amount_cents, "status": c.status, "guarantor": c.guarantor, "paid_at": c.paid_at.map(when) })
         });
-        (reports, claim, compliance::store::rating_of(conn, case.id)?)
+        (reports, claim, rows.rating)
     } else {
         (Vec::new(), None, None)
     };

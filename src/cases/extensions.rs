@@ -79,38 +79,20 @@ fn may_request(relation: Relation, case: &CaseRow) -> bool {
     matches!(relation, Relation::Consumer | Relation::Provider) && is_open(case) && case.state_due_on.is_some()
 }
 
-#[derive(Queryable)]
-struct RequestRow {
-    id: i64,
-    requested_by: i64,
-    requester: String,
-    current_due_on: NaiveDate,
-    requested_until: NaiveDate,
-    reason: String,
-    status: String,
-    decision_reason: String,
-    decided_until: Option<NaiveDate>,
-    created_at: NaiveDateTime,
-}
-
-fn requests_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<RequestRow>> {
-    extension_requests::table
-        .inner_join(users::table.on(users::id.eq(extension_requests::requested_by)))
-        .filter(extension_requests::case_id.eq(case_id))
-        .order(extension_requests::id.desc())
-        .select((
-            extension_requests::id,
-            extension_requests::requested_by,
-            users::display_name,
-            extension_requests::current_due_on,
-            extension_requests::requested_until,
-            extension_requests::reason,
-            extension_requests::status,
-            extension_requests::decision_reason,
-            extension_requests::decided_until,
-            extension_requests::created_at,
-        ))
-        .load(conn)
+/// An extension request with the requester's name, as the case page lists it
+/// (read with the page's other lists, `cases::page_lists`).
+#[derive(Debug)]
+pub struct RequestRow {
+    pub id: i64,
+    pub requested_by: i64,
+    pub requester: String,
+    pub current_due_on: NaiveDate,
+    pub requested_until: NaiveDate,
+    pub reason: String,
+    pub status: String,
+    pub decision_reason: String,
+    pub decided_until: Option<NaiveDate>,
+    pub created_at: NaiveDateTime,
 }
 
 fn day(d: NaiveDate) -> String {
@@ -119,8 +101,7 @@ fn day(d: NaiveDate) -> String {
 
 /// The extension part of the case page: the requests (every party sees them, as they see the
 /// timeline), the secretariat's decision forms, and whether this user may ask.
-pub fn section(conn: &mut DbConnection, case: &CaseRow, actor: &Actor, relation: Relation) -> QueryResult<Value> {
-    let requests = requests_of(conn, case.id)?;
+pub fn section(requests: &[RequestRow], case: &CaseRow, actor: &Actor, relation: Relation) -> Value {
     let decides = relation == Relation::Secretariat && is_open(case);
     let items: Vec<Value> = requests
         .iter()
@@ -146,10 +127,10 @@ pub fn section(conn: &mut DbConnection, case: &CaseRow, actor: &Actor, relation:
     let has_open_own = requests
         .iter()
         .any(|r| r.status == "open" && r.requested_by == actor.user_id);
-    Ok(json!({
+    json!({
         "requests": items,
         "can_request": may_request(relation, case) && !has_open_own,
-    }))
+    })
 }
 
 async fn load_for(state: &web::Data<AppState>, actor: Actor, case_id: i64) -> AppResult<(CaseRow, Relation)> {

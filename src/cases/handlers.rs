@@ -18,8 +18,6 @@ use super::thread;
 use super::transition::{self, By, Change, Request};
 use crate::accounts::Role;
 use crate::accounts::identity::CurrentUser;
-use crate::db::on_backend;
-use crate::db::schema::{case_events, users};
 use crate::documents as docs;
 use crate::policy::{self, Actor, Relation, Visibility};
 use crate::web::error::{AppError, AppResult};
@@ -101,24 +99,21 @@ async fn case_page(
             policy::ensure(policy::can_view_case(&actor, &parties))?;
             let relation = policy::relation(&actor, &parties);
             let rules = rules_cache.rules_of(conn, &case)?;
-            let events: Vec<TimelineRow> = on_backend!(conn, |c| case_events::table
-                .left_join(users::table.on(users::id.nullable().eq(case_events::actor_id)))
-                .filter(case_events::case_id.eq(case_id))
-                .order(case_events::id)
-                .select((
-                    case_events::at,
-                    case_events::kind,
-                    case_events::to_state,
-                    case_events::from_state,
-                    case_events::detail,
-                    users::display_name.nullable(),
-                ))
-                .load(c))?;
-            let messages = thread::visible_messages(conn, case_id, &actor, &parties)?;
-            let files = service::visible_documents(conn, case_id, &actor, &parties)?;
+            let lists = super::page_lists::case_page_lists(conn, case_id)?;
+            let messages = thread::visible(lists.messages, &actor, &parties);
+            let files = service::visible(lists.documents, &actor, &parties);
             let staffing = super::assignments::section(&seats, &case, &actor, relation);
-            let extensions = super::extensions::section(conn, &case, &actor, relation)?;
-            let outcomes = crate::outcome_pages::sections(conn, &actor, &case, &parties, &rules.rules)?;
+            let extensions = super::extensions::section(&lists.extension_requests, &case, &actor, relation);
+            let outcome_rows = crate::outcome_pages::OutcomeRows {
+                offers: lists.offers,
+                hearing: lists.hearing,
+                rulings: lists.rulings,
+                compliance_reports: lists.compliance_reports,
+                guarantee_claim: lists.guarantee_claim,
+                rating: lists.rating,
+            };
+            let outcomes = crate::outcome_pages::sections(outcome_rows, &seats, &actor, &case, &parties, &rules.rules)?;
+            let events = lists.timeline;
             Ok((
                 (case, parties, relation),
                 (
@@ -151,7 +146,7 @@ async fn case_page(
     });
     let timeline: Vec<Value> = events
         .iter()
-        .map(|TimelineRow { at, kind, to_state: to, from_state: from, detail, actor_name }| {
+        .map(|super::page_lists::TimelineRow { at, kind, to_state: to, from_state: from, detail, actor_name }| {
             let note = serde_json::from_str::<Value>(detail).ok().and_then(|d| d.get("note").and_then(|n| n.as_str()).map(str::to_owned));
             let changed_state = to.is_some() && to != from;
             // Steps of the procedure are named like their buttons; other events have their own names.
@@ -233,16 +228,6 @@ async fn case_page(
         data[key] = value;
     }
     page.render("pages/case", data)
-}
-
-#[derive(Queryable)]
-struct TimelineRow {
-    at: NaiveDateTime,
-    kind: String,
-    to_state: Option<String>,
-    from_state: Option<String>,
-    detail: String,
-    actor_name: Option<String>,
 }
 
 /// Who must act in a state, as a translation key.

@@ -9,6 +9,7 @@ pub mod extensions;
 pub mod handlers;
 pub mod lifecycle;
 pub mod moderation;
+pub mod page_lists;
 pub mod queries;
 pub mod service;
 pub mod thread;

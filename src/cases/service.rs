@@ -339,13 +339,17 @@ pub fn visible_documents(
             users::display_name,
         ))
         .load(c))?;
-    Ok(all
-        .into_iter()
+    Ok(visible(all, actor, parties))
+}
+
+/// The documents of a case that `actor` may read, of all of them.
+pub fn visible(all: Vec<DocumentListing>, actor: &Actor, parties: &CaseParties) -> Vec<DocumentListing> {
+    all.into_iter()
         .filter(|d| {
             let visibility = d.visibility.parse().unwrap_or(Visibility::MediatorOnly);
             policy::can_view(actor, parties, CaseResource::Document(visibility))
         })
-        .collect())
+        .collect()
 }
 
 /// A document's bytes with its name and type, if the actor may read it.

@@ -71,9 +71,13 @@ pub fn visible_messages(
             users::role,
         ))
         .load(c))?;
+    Ok(visible(rows, actor, parties))
+}
+
+/// The messages of a case that `actor` may read, of all of them (oldest first).
+pub fn visible(rows: Vec<MessageView>, actor: &Actor, parties: &CaseParties) -> Vec<MessageView> {
     let secretariat = policy::relation(actor, parties) == Relation::Secretariat;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .filter(|m| {
             let visibility = m.visibility.parse().unwrap_or(Visibility::MediatorOnly);
             policy::can_view(actor, parties, CaseResource::Message(visibility))
@@ -83,7 +87,7 @@ pub fn visible_messages(
                     _ => secretariat,
                 }
         })
-        .collect())
+        .collect()
 }
 
 pub struct NewMessage<'a> {

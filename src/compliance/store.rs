@@ -311,21 +311,6 @@ pub struct ReportRow {
     pub author: String,
 }
 
-pub fn reports(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<ReportRow>> {
-    compliance_reports::table
-        .inner_join(users::table.on(users::id.eq(compliance_reports::created_by)))
-        .filter(compliance_reports::case_id.eq(case_id))
-        .order(compliance_reports::id)
-        .select((
-            compliance_reports::kind,
-            compliance_reports::note,
-            compliance_reports::document_id,
-            compliance_reports::created_at,
-            users::display_name,
-        ))
-        .load(conn)
-}
-
 /// A guarantee claim as the case page shows it.
 #[derive(Debug, Clone, Queryable)]
 pub struct ClaimRow {
@@ -333,26 +318,4 @@ pub struct ClaimRow {
     pub status: String,
     pub guarantor: Option<String>,
     pub paid_at: Option<NaiveDateTime>,
-}
-
-pub fn claim(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<ClaimRow>> {
-    guarantee_claims::table
-        .left_join(guarantors::table)
-        .filter(guarantee_claims::case_id.eq(case_id))
-        .select((
-            guarantee_claims::amount_cents,
-            guarantee_claims::status,
-            guarantors::name.nullable(),
-            guarantee_claims::paid_at,
-        ))
-        .first(conn)
-        .optional()
-}
-
-pub fn rating_of(conn: &mut DbConnection, case_id: i64) -> QueryResult<Option<(i32, String)>> {
-    ratings::table
-        .filter(ratings::case_id.eq(case_id))
-        .select((ratings::score, ratings::comment))
-        .first(conn)
-        .optional()
 }
