@@ -189,9 +189,11 @@ SELECT 'rating', ra.id,
   FROM ratings ra WHERE ra.case_id = $1
 ORDER BY list, id";
 
-/// [`LISTS`] for one case, as a statement that diesel keeps prepared: a `sql_query` is prepared
-/// anew on every call (it marks itself unsafe to keep), and PostgreSQL takes ~3 ms to plan this
-/// union, six times what running it takes. `$1` becomes a bound parameter at each place.
+/// [`LISTS`] for one case, as a statement that diesel keeps prepared on both backends: a
+/// `sql_query` is prepared anew on every call (it marks itself unsafe to keep), and PostgreSQL takes
+/// ~3 ms to plan this union, six times what running it takes. Unlike the register's searches
+/// (`db::KeptPrepared`, SQLite only), a generic plan is right here for every case: each branch is
+/// an index look-up by the case. `$1` becomes a bound parameter at each place.
 #[derive(Debug, Clone, Copy)]
 struct ListsOfCase(i64);
 
