@@ -1147,6 +1147,203 @@ async fn journey_3_a_ruling_not_complied_with_is_paid_by_the_guarantor_through_t
     b.finish().await;
 }
 
+/// Journey 4, the turns a case can take on the way: the consumer challenges the mediator and the
+/// secretariat refuses the challenge; the secretariat moves the planned hearing and then cancels it, and the parties are told each time; the hearing is planned again; the mediator
+/// issues the ruling and then corrects an obvious error in it with a linked ruling; the provider
+/// reports compliance and the consumer disputes it, which opens the guarantee claim at once. The
+/// provider is a member without a guarantor here, so the claim says no guarantor is known yet.
+#[tokio::test]
+async fn journey_4_a_challenge_a_hearing_moved_and_cancelled_a_corrected_ruling_and_disputed_compliance() {
+    let (app, sink) = spawn_for_browser().await;
+    let Some(mut b) = Browser::launch("journey-4", &app.address).await else {
+        return;
+    };
+    let case_id = app.seed_case().await.case_id;
+    to_mediation(&mut b, &app, case_id).await;
+
+    // The consumer challenges the mediator; the secretariat reads the grounds and refuses, so the
+    // mediator stays on the case.
+    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-consumer-mediation").await;
+    b.find("#bemanning details summary")
+        .await
+        .click()
+        .await
+        .expect("open the challenge form");
+    b.fill(
+        "#bemanning textarea[id^=challenge-]",
+        "De bemiddelaar sprak de aanbieder vorige week op een congres.",
+    )
+    .await;
+    b.press("form[action$='/wraken'] button[type=submit]", "challenge-filed")
+        .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Uw wrakingsverzoek is ingediend") && page.contains("gewraakt, beslissing volgt"),
+        "{page}"
+    );
+    sign_out(&mut b).await;
+    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-secretariat-challenge").await;
+    assert!(b.page_text().await.contains("vorige week op een congres"));
+    b.find("input[name=decision][value=reject]")
+        .await
+        .click()
+        .await
+        .expect("choose to refuse");
+    b.fill(
+        "#bemanning textarea[id^=decide-]",
+        "Een ontmoeting op een congres maakt niet partijdig.",
+    )
+    .await;
+    b.press("form[action$='/beslissen'] button[type=submit]", "challenge-decided")
+        .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("De beslissing op de wraking is vastgelegd.")
+            && page.contains("Wraking afgewezen")
+            && page.contains("bevestigd"),
+        "{page}"
+    );
+    sign_out(&mut b).await;
+
+    plan_hearing(&mut b, &app, case_id).await;
+
+    // Moved to the day after tomorrow at 14:30, then cancelled.
+    let moved_to = Utc::now().date_naive() + TimeDelta::days(2);
+    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-secretariat-hearing-planned").await;
+    assert!(b.page_text().await.contains("Zitting verplaatsen"));
+    set_value(&b, "#hearing-date", &moved_to.format("%Y-%m-%d").to_string()).await;
+    set_value(&b, "#hearing-time", "14:30").await;
+    b.fill("#hearing-location", "Bordewijklaan 46, Den Haag").await;
+    b.press("form[action$='/zitting'] button[type=submit]", "hearing-moved")
+        .await;
+    let moved_when = format!("{} 14:30", moved_to.format("%d-%m-%Y"));
+    let page = b.page_text().await;
+    assert!(page.contains(&moved_when), "{page}");
+    assert_eq!(state_of(&app, case_id).await, "hearing_scheduled");
+    b.press(
+        "form[action$='/zitting/annuleren'] button[type=submit]",
+        "hearing-cancelled",
+    )
+    .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Er is nog geen zitting gepland.") && !page.contains(&moved_when),
+        "{page}"
+    );
+    sign_out(&mut b).await;
+
+    app.run_worker().await;
+    let to_consumer: Vec<String> = sink
+        .received()
+        .iter()
+        .map(|raw| parse_email(raw))
+        .filter(|mail| mail.to == CONSUMER)
+        .map(|mail| mail.text)
+        .collect();
+    assert!(
+        to_consumer
+            .iter()
+            .any(|text| text.contains("is verplaatst naar") && text.contains(&moved_when)),
+        "the consumer is told of the move: {to_consumer:?}"
+    );
+    assert!(
+        to_consumer.iter().any(|text| text.contains("gaat niet door")),
+        "the consumer is told of the cancellation: {to_consumer:?}"
+    );
+
+    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-consumer-hearing-cancelled").await;
+    assert!(b.page_text().await.contains("Er is nog geen zitting gepland."));
+    sign_out(&mut b).await;
+
+    plan_hearing(&mut b, &app, case_id).await;
+    draft_and_issue(&mut b, &app, case_id, &[(MEDIATOR, TEST_PASSWORD)]).await;
+
+    // The issued ruling is final; an obvious error is corrected by a second, linked ruling.
+    sign_in(&mut b, MEDIATOR, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-mediator-ruling-issued").await;
+    assert!(b.page_text().await.contains("Verbetering schrijven"));
+    b.find("#ruling-outcome option[value=upheld]")
+        .await
+        .click()
+        .await
+        .expect("choose upheld");
+    b.fill("#ruling-award", "240").await;
+    b.fill("#ruling-summary", "De aanbieder betaalt € 240 terug (datum verbeterd).")
+        .await;
+    b.fill(
+        "#ruling-reasoning",
+        "Verbetering van een kennelijke schrijffout in de datum.",
+    )
+    .await;
+    b.press(
+        "form[action$='/uitspraak'] button[type=submit]",
+        "ruling-correction-drafted",
+    )
+    .await;
+    b.press(
+        "form[action$='/uitbrengen'] button[type=submit]",
+        "ruling-correction-issued",
+    )
+    .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Verbetering van de uitspraak") && page.contains("(datum verbeterd)"),
+        "{page}"
+    );
+    assert_eq!(
+        state_of(&app, case_id).await,
+        "in_compliance",
+        "a correction does not move the case"
+    );
+    sign_out(&mut b).await;
+
+    sign_in(&mut b, STAFF, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-provider-corrected-ruling").await;
+    let evidence_dir = tempfile::tempdir().unwrap();
+    report_compliance(&mut b, "€ 240 teruggestort op 1 december.", evidence_dir.path()).await;
+    sign_out(&mut b).await;
+
+    // The consumer says the money never came: the guarantee claim opens with the dispute.
+    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-consumer-compliance-reported").await;
+    b.fill(
+        "#dispute-note",
+        "Er is niets teruggestort; mijn afschrift van 5 december laat niets zien.",
+    )
+    .await;
+    b.press(
+        "form[action$='/nakoming/antwoord'] button[name=answer][value=dispute]",
+        "compliance-disputed",
+    )
+    .await;
+    assert_eq!(state_of(&app, case_id).await, "guarantee_claim");
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Consument meldt: niet nagekomen")
+            && page.contains("mijn afschrift van 5 december")
+            && page.contains("Nakomingsgarantie")
+            && page.contains("Nog niet bekend; het secretariaat zoekt het uit")
+            && page.contains("Gevraagd, nog niet betaald"),
+        "{page}"
+    );
+    sign_out(&mut b).await;
+
+    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-secretariat-claim-without-guarantor").await;
+    assert!(
+        b.page_text()
+            .await
+            .contains("Betaling door de garantsteller vastleggen")
+    );
+    sign_out(&mut b).await;
+
+    b.finish().await;
+}
+
 /// The checker itself: on a page we spoil on purpose, it must report each kind of problem, or a
 /// clean journey would prove nothing.
 #[tokio::test]
