@@ -1148,7 +1148,7 @@ async fn journey_3_a_ruling_not_complied_with_is_paid_by_the_guarantor_through_t
 }
 
 /// Journey 4, the turns a case can take on the way: the consumer challenges the mediator and the
-/// secretariat refuses the challenge; the secretariat moves the planned hearing and then cancels it, and the parties are told each time; the hearing is planned again; the mediator
+/// secretariat refuses the challenge; an expert's report is shared; the secretariat moves the planned hearing and then cancels it, and the parties are told each time; the hearing is planned again; the mediator
 /// issues the ruling and then corrects an obvious error in it with a linked ruling; the provider
 /// reports compliance and the consumer disputes it, which opens the guarantee claim at once. The
 /// provider is a member without a guarantor here, so the claim says no guarantor is known yet.
@@ -1205,6 +1205,29 @@ async fn journey_4_a_challenge_a_hearing_moved_and_cancelled_a_corrected_ruling_
             && page.contains("bevestigd"),
         "{page}"
     );
+    sign_out(&mut b).await;
+
+    // The mediator has an expert look into it; the report reaches the parties with a reaction term.
+    sign_in(&mut b, MEDIATOR, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-mediator-mediation").await;
+    case_action(&mut b, "order_expert_investigation", None).await;
+    assert_eq!(state_of(&app, case_id).await, "expert_investigation");
+    let report_dir = tempfile::tempdir().unwrap();
+    let report = report_dir.path().join("rapport-deskundige.pdf");
+    std::fs::write(&report, b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n").unwrap();
+    b.find("#expert-file")
+        .await
+        .send_keys(&report.display().to_string())
+        .await
+        .expect("choose the report");
+    b.press("form[action$='/deskundige'] button[type=submit]", "expert-report-added")
+        .await;
+    case_action(&mut b, "expert_investigation_done", None).await;
+    assert_eq!(state_of(&app, case_id).await, "mediation");
+    sign_out(&mut b).await;
+    sign_in(&mut b, STAFF, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-provider-expert-report").await;
+    assert!(b.page_text().await.contains("rapport-deskundige.pdf"));
     sign_out(&mut b).await;
 
     plan_hearing(&mut b, &app, case_id).await;
