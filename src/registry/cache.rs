@@ -8,7 +8,9 @@
 //! Answers are kept under the revision they were read at, as the register's are
 //! (`publication::cache`): a change on any node shows on every node with the next check. The
 //! answer itself ([`check::answer`]) is put together per check from what was read, for the day and
-//! contract date asked.
+//! contract date asked. The schemes' facts (the rules in force on a day) are kept apart, by
+//! revision and day, since every search shares them: a name not asked before costs its providers
+//! and their memberships only.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -26,24 +28,30 @@ use crate::db::schema::registry_revision;
 /// How many searches a node keeps: up to 20 providers with their memberships, a few KB each.
 const ANSWERS_KEPT: usize = 512;
 
-/// What a check reads from the database for one search on one day.
+/// How many days' scheme facts a node keeps: today's, and yesterday's for checks around midnight.
+const SCHEME_DAYS_KEPT: usize = 4;
+
+/// What a check reads from the database for one search.
 struct Found {
     providers: Vec<ProviderRow>,
     more: bool,
     memberships: Vec<MembershipRow>,
-    schemes: BTreeMap<i64, SchemeFacts>,
 }
 
 /// The node's kept reads of the membership check, by revision, search, day and most providers
 /// shown.
 pub struct CheckCache {
-    found: Cache<(i64, SearchQuery, NaiveDate, usize), Arc<Found>>,
+    found: Cache<(i64, SearchQuery, usize), Arc<Found>>,
+    /// The schemes with the rules in force on a day are the same for every search: a name not
+    /// asked before reads only its providers and their memberships.
+    schemes: Cache<(i64, NaiveDate), Arc<BTreeMap<i64, SchemeFacts>>>,
 }
 
 impl Default for CheckCache {
     fn default() -> Self {
         Self {
             found: Cache::new(ANSWERS_KEPT),
+            schemes: Cache::new(SCHEME_DAYS_KEPT),
         }
     }
 }
@@ -56,20 +64,18 @@ fn revision(conn: &mut DbConnection) -> QueryResult<i64> {
         .first(conn)
 }
 
-/// Reads what the check of `query` on `today` answers from: at most `limit` providers.
-fn find(conn: &mut DbConnection, query: &SearchQuery, today: NaiveDate, limit: usize) -> QueryResult<Found> {
+/// Reads the providers the check of `query` finds (at most `limit`) and their memberships.
+fn find(conn: &mut DbConnection, query: &SearchQuery, limit: usize) -> QueryResult<Found> {
     let (providers, more) = queries::search_providers(conn, query, limit)?;
     let ids: Vec<i64> = providers.iter().map(|p| p.id).collect();
     let memberships = queries::memberships_of(conn, &ids)?
         .into_iter()
         .map(|(m, _, _, _)| m)
         .collect();
-    let schemes = queries::scheme_facts(conn, today)?;
     Ok(Found {
         providers,
         more,
         memberships,
-        schemes,
     })
 }
 
@@ -85,15 +91,16 @@ impl CheckCache {
         limit: usize,
     ) -> QueryResult<CheckAnswer> {
         let revision = revision(conn)?;
-        let found = self
-            .found
-            .get_or_insert_with(&(revision, query.clone(), today, limit), || {
-                find(conn, query, today, limit).map(Arc::new)
-            })?;
+        let found = self.found.get_or_insert_with(&(revision, query.clone(), limit), || {
+            find(conn, query, limit).map(Arc::new)
+        })?;
+        let schemes = self
+            .schemes
+            .get_or_insert_with(&(revision, today), || queries::scheme_facts(conn, today).map(Arc::new))?;
         Ok(check::answer(
             found.providers.clone(),
             &found.memberships,
-            &found.schemes,
+            &schemes,
             today,
             date,
             found.more,

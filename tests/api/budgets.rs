@@ -82,6 +82,23 @@ async fn the_pages_read_on_every_view_stay_within_their_statement_budgets() {
         assert!(check <= 1, "{path} seen before: {check} statements");
     }
 
+    // A name not asked before: the revision, the providers found (their search terms, then the
+    // providers by name) and their memberships; the schemes' facts of the day are kept apart
+    // (`registry::cache`), as the first check above read them. Fewest of three names, as above.
+    let mut fresh_name = u64::MAX;
+    for name in ["glasvezel", "aanbieder b", "glas"] {
+        let before = statements_run(&app).await;
+        let response = anonymous
+            .get(app.url(&format!("/aangesloten?q={name}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{name}");
+        response.text().await.unwrap();
+        fresh_name = fresh_name.min(statements_run(&app).await - before);
+    }
+    assert!(fresh_name <= 4, "a name not asked before: {fresh_name} statements");
+
     // No session: the register's revision; the answer and the schemes come from the node's caches
     // (`publication::cache`), for the page and the API alike.
     for path in [
