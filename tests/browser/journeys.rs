@@ -373,6 +373,20 @@ async fn plan_hearing(b: &mut Browser, app: &TestApp, case_id: i64) {
     sign_out(b).await;
 }
 
+/// Fills the ruling form on the case page (upheld, € 240, this summary and reasoning) and saves
+/// the draft; for a correction the page's form already carries which ruling it corrects.
+async fn write_upheld_ruling(b: &mut Browser, summary: &str, reasoning: &str, name: &str) {
+    b.find("#ruling-outcome option[value=upheld]")
+        .await
+        .click()
+        .await
+        .expect("choose upheld");
+    b.fill("#ruling-award", "240").await;
+    b.fill("#ruling-summary", summary).await;
+    b.fill("#ruling-reasoning", reasoning).await;
+    b.press("form[action$='/uitspraak'] button[type=submit]", name).await;
+}
+
 /// The chair (the first of `panel`, as (e-mail, password)) drafts an upheld ruling (€ 240); the
 /// other members read the draft but cannot issue it, the consumer does not see it; the chair
 /// issues it. The reasoning names the consumer, as rulings do; the published version must not.
@@ -380,24 +394,13 @@ async fn draft_and_issue(b: &mut Browser, app: &TestApp, case_id: i64, panel: &[
     let (chair, password) = panel[0];
     sign_in(b, chair, password).await;
     open_case(b, case_id, "case-panel-hearing").await;
-    b.find("#ruling-outcome option[value=upheld]")
-        .await
-        .click()
-        .await
-        .expect("choose upheld");
-    b.fill("#ruling-award", "240").await;
-    b.fill(
-        "#ruling-summary",
+    write_upheld_ruling(
+        b,
         "De aanbieder betaalt € 240 terug, omdat het internet drie maanden niet goed werkte.",
-    )
-    .await;
-    b.fill(
-        "#ruling-reasoning",
         "Naam consument heeft de storingen aangetoond met metingen van drie maanden.",
+        "ruling-drafted",
     )
     .await;
-    b.press("form[action$='/uitspraak'] button[type=submit]", "ruling-drafted")
-        .await;
     let page = b.page_text().await;
     assert!(
         page.contains("Concept (alleen zichtbaar voor de commissie)") && page.contains("€ 240,00"),
@@ -1289,21 +1292,10 @@ async fn journey_4_a_challenge_a_hearing_moved_and_cancelled_a_corrected_ruling_
     sign_in(&mut b, MEDIATOR, TEST_PASSWORD).await;
     open_case(&mut b, case_id, "case-mediator-ruling-issued").await;
     assert!(b.page_text().await.contains("Verbetering schrijven"));
-    b.find("#ruling-outcome option[value=upheld]")
-        .await
-        .click()
-        .await
-        .expect("choose upheld");
-    b.fill("#ruling-award", "240").await;
-    b.fill("#ruling-summary", "De aanbieder betaalt € 240 terug (datum verbeterd).")
-        .await;
-    b.fill(
-        "#ruling-reasoning",
+    write_upheld_ruling(
+        &mut b,
+        "De aanbieder betaalt € 240 terug (datum verbeterd).",
         "Verbetering van een kennelijke schrijffout in de datum.",
-    )
-    .await;
-    b.press(
-        "form[action$='/uitspraak'] button[type=submit]",
         "ruling-correction-drafted",
     )
     .await;
