@@ -4,7 +4,9 @@
 
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
 use diesel::prelude::*;
-use geschillenportaal::db::schema::{case_events, cases, guarantee_claims, jobs, offers, ratings};
+use geschillenportaal::db::schema::{
+    case_events, cases, compliance_reports, guarantee_claims, jobs, messages, offers, ratings,
+};
 use geschillenportaal::printable::{collapse_whitespace, html_text};
 use mail_parser::MimeHeaders;
 
@@ -354,6 +356,136 @@ async fn a_settlement_is_accepted_recorded_as_html_and_pdf_complied_with_and_rat
     )
     .await;
     assert_eq!(staff_rating.status(), 404, "only the consumer rates");
+    assert_page_lists_read_as_their_tables(&app, id).await;
+}
+
+/// The case page reads all its lists in one statement of one wide row shape
+/// (`cases::page_lists`). Each list must come back as a reader of its own table reads it, field for
+/// field: the page shows only some fields, so a slot mixed up between two of the same type would
+/// otherwise go unseen.
+async fn assert_page_lists_read_as_their_tables(app: &TestApp, id: i64) {
+    app.with_db(move |c| {
+        let lists = geschillenportaal::cases::page_lists::case_page_lists(c, id).unwrap();
+        let offers = geschillenportaal::offers::store::history(c, id).unwrap();
+        assert_eq!(format!("{:?}", lists.offers), format!("{offers:?}"));
+        let rulings = geschillenportaal::rulings::store::all_of_case(c, id).unwrap();
+        assert_eq!(format!("{:?}", lists.rulings), format!("{rulings:?}"));
+        let hearing = geschillenportaal::hearings::handlers::current(c, id).unwrap();
+        assert_eq!(format!("{:?}", lists.hearing), format!("{hearing:?}"));
+
+        type EventRow = (chrono::NaiveDateTime, String, Option<String>, Option<String>, String);
+        let events: Vec<EventRow> = case_events::table
+            .filter(case_events::case_id.eq(id))
+            .order(case_events::id)
+            .select((
+                case_events::at,
+                case_events::kind,
+                case_events::to_state,
+                case_events::from_state,
+                case_events::detail,
+            ))
+            .load(c)
+            .unwrap();
+        let timeline: Vec<EventRow> = lists
+            .timeline
+            .iter()
+            .map(|e| {
+                (
+                    e.at,
+                    e.kind.clone(),
+                    e.to_state.clone(),
+                    e.from_state.clone(),
+                    e.detail.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(timeline, events);
+
+        type MessageRow = (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            Option<NaiveDate>,
+            chrono::NaiveDateTime,
+        );
+        let stored: Vec<MessageRow> = messages::table
+            .filter(messages::case_id.eq(id))
+            .order(messages::id)
+            .select((
+                messages::id,
+                messages::author_id,
+                messages::body,
+                messages::visibility,
+                messages::moderation,
+                messages::reply_due_on,
+                messages::created_at,
+            ))
+            .load(c)
+            .unwrap();
+        let listed: Vec<MessageRow> = lists
+            .messages
+            .iter()
+            .map(|m| {
+                let m = m.clone();
+                (
+                    m.id,
+                    m.author_id,
+                    m.body,
+                    m.visibility,
+                    m.moderation,
+                    m.reply_due_on,
+                    m.created_at,
+                )
+            })
+            .collect();
+        assert_eq!(listed, stored);
+
+        type ReportRow = (String, String, Option<i64>, chrono::NaiveDateTime);
+        let reports: Vec<ReportRow> = compliance_reports::table
+            .filter(compliance_reports::case_id.eq(id))
+            .order(compliance_reports::id)
+            .select((
+                compliance_reports::kind,
+                compliance_reports::note,
+                compliance_reports::document_id,
+                compliance_reports::created_at,
+            ))
+            .load(c)
+            .unwrap();
+        let listed: Vec<ReportRow> = lists
+            .compliance_reports
+            .iter()
+            .map(|r| (r.kind.clone(), r.note.clone(), r.document_id, r.created_at))
+            .collect();
+        assert_eq!(listed, reports);
+
+        let claim: Option<(i64, String, Option<chrono::NaiveDateTime>)> = guarantee_claims::table
+            .filter(guarantee_claims::case_id.eq(id))
+            .select((
+                guarantee_claims::amount_cents,
+                guarantee_claims::status,
+                guarantee_claims::paid_at,
+            ))
+            .first(c)
+            .optional()
+            .unwrap();
+        let listed = lists
+            .guarantee_claim
+            .as_ref()
+            .map(|g| (g.amount_cents, g.status.clone(), g.paid_at));
+        assert_eq!(listed, claim);
+
+        let rating: Option<(i32, String)> = ratings::table
+            .filter(ratings::case_id.eq(id))
+            .select((ratings::score, ratings::comment))
+            .first(c)
+            .optional()
+            .unwrap();
+        assert_eq!(lists.rating, rating);
+    })
+    .await;
 }
 
 /// Plans the hearing tomorrow at 10:00 Dutch time.
@@ -792,6 +924,7 @@ async fn a_ruling_not_complied_with_becomes_a_guarantee_claim_that_the_guarantor
             .await
             .contains("Hoe ging de aanbieder met uw klacht om?")
     );
+    assert_page_lists_read_as_their_tables(&app, id).await;
 }
 
 #[tokio::test]
@@ -1176,6 +1309,7 @@ async fn an_issued_ruling_is_final_and_an_obvious_error_is_corrected_by_a_linked
         .await
         .unwrap();
     assert!(html.contains("verbetert een kennelijke fout") && html.contains("datum verbeterd"));
+    assert_page_lists_read_as_their_tables(&app, id).await;
     // The consumer cannot write rulings.
     let consumer_csrf = csrf_for(&app, &consumer, id).await;
     assert_eq!(
