@@ -1,5 +1,5 @@
 //! What the outcome modules share at the edge: the data of their sections on the case page
-//! (loaded by one call, [`sections`]), downloads of printable documents as HTML or PDF, and
+//! (put together by one call, [`sections`], from the rows `cases::page_lists` reads), downloads of printable documents as HTML or PDF, and
 //! uploads (expert report, compliance evidence) stored like every other case document.
 
 use actix_multipart::Multipart;
@@ -280,12 +280,9 @@ pub fn sections(
     // Rulings
     let all_rulings = if may_have_hearing { rows.rulings } else { Vec::new() };
     let sees_drafts = policy::can_view(actor, parties, CaseResource::Ruling { issued: false });
-    // A sole mediator is the chair; the chair's seat is confirmed once the panel is.
     let is_chair = relation == Relation::Mediator
         && may_have_hearing
-        && seats
-            .iter()
-            .any(|seat| seat.user_id == actor.user_id && seat.panel_role == "chair" && seat.status == "confirmed");
+        && seats.iter().any(|seat| seat.is_confirmed_chair_of(actor.user_id));
     let ruling_list: Vec<Value> = all_rulings
         .iter()
         .filter(|r| r.is_issued() || sees_drafts)

@@ -111,6 +111,18 @@ pub struct Seat {
     pub reason: String,
 }
 
+impl Seat {
+    /// Whether this is `user_id`'s seat as the panel's chair, confirmed: who may issue the ruling (a
+    /// sole mediator is the chair). [`crate::rulings::store::is_chair`] asks the same of the database.
+    pub fn is_confirmed_chair_of(&self, user_id: i64) -> bool {
+        self.user_id == user_id && self.panel_role == CHAIR && self.status == CONFIRMED
+    }
+}
+
+/// The chair's panel role and a confirmed seat's status, as stored.
+pub const CHAIR: &str = crate::cases::assignment::PanelRole::Chair.as_str();
+pub const CONFIRMED: &str = "confirmed";
+
 diesel::alias!(users as seat_members: SeatMembers);
 
 /// The [`CasePageHead`] in one statement: the case joined to its provider, its consumer and its

@@ -38,8 +38,8 @@ struct Found {
     memberships: Vec<MembershipRow>,
 }
 
-/// The node's kept reads of the membership check, by revision, search, day and most providers
-/// shown.
+/// The node's kept reads of the membership check: the providers found with their memberships by
+/// revision, search and most providers shown; the schemes' facts by revision and day.
 pub struct CheckCache {
     found: Cache<(i64, SearchQuery, usize), Arc<Found>>,
     /// The schemes with the rules in force on a day are the same for every search: a name not

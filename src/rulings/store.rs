@@ -110,13 +110,14 @@ pub fn find(conn: &mut DbConnection, case_id: i64, ruling_id: i64) -> QueryResul
         .optional()
 }
 
-/// Whether `user_id` chairs the case's panel (a sole mediator is the chair).
+/// Whether `user_id` chairs the case's panel (a sole mediator is the chair); the case page asks
+/// the same of the seats it has read ([`queries::Seat::is_confirmed_chair_of`]).
 pub fn is_chair(conn: &mut DbConnection, case_id: i64, user_id: i64) -> QueryResult<bool> {
     let n: i64 = case_assignments::table
         .filter(case_assignments::case_id.eq(case_id))
         .filter(case_assignments::user_id.eq(user_id))
-        .filter(case_assignments::panel_role.eq("chair"))
-        .filter(case_assignments::status.eq("confirmed"))
+        .filter(case_assignments::panel_role.eq(queries::CHAIR))
+        .filter(case_assignments::status.eq(queries::CONFIRMED))
         .count()
         .get_result(conn)?;
     Ok(n > 0)
