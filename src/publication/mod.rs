@@ -533,10 +533,10 @@ pub fn search_register_ranking_at_most(
 /// matches that pass the filters, best first. One statement (after the index's words on SQLite).
 ///
 /// The matches are walked newest first in index order: on SQLite the full-text index's rowid order;
-/// on PostgreSQL the planner chooses between the date index, checking each ruling's `tsvector` (a
-/// common word: the first matches come soon), and the GIN index's matches sorted (a rare word:
-/// few). The walk stops after `ranked` matches (one more, to tell whether there were more), which
-/// are ranked.
+/// on PostgreSQL the register's postings by word and date, for words joined by AND
+/// ([`ranked_by_postings`]), otherwise the planner's choice between the date index, checking each
+/// ruling's `tsvector`, and the GIN index's matches sorted ([`ranked_by_vectors`]). The walk stops
+/// after `ranked` matches (one more, to tell whether there were more), which are ranked.
 ///
 /// `revision`: the register's revision read before (`cache::revision`), under which SQLite's
 /// connection may keep the matches' lengths for the next searches (`db::register_rank`).
@@ -552,24 +552,12 @@ pub fn rank_matches(
         values: Vec::new(),
     };
     let (sql, words_limited) = if postgres {
-        let q = binds.add(Bind::Text(search.text.clone()));
-        let filters = filter_conditions(search, &mut binds);
-        let walked = binds.add(Bind::Big(ranked + 1));
-        // ts_rank only for the matches kept, after the LIMIT: a ruling's `tsvector` is ~12 KB,
-        // stored out of line, and reading one back costs ~25 µs, so ranking in the scan (item 29)
-        // ranked every match of a common word found through the GIN index (6,250 for one word
-        // and one filter) where 2,001 are kept (docs/PERFORMANCE.md item 33). The sort carries the
-        // vector as stored (a long ruling's: a pointer); the outer ORDER BY is the subquery's own.
-        (
-            format!(
-                "SELECT m.id, -ts_rank(m.search_vector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance \
-                 FROM (SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
-                 WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
-                 ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}) m \
-                 ORDER BY m.published_at DESC, m.id DESC"
-            ),
-            false,
-        )
+        let sql = match postgres_lexemes(conn, &search.text)? {
+            Some(lexemes) if lexemes.is_empty() => return Ok(Ranking::default()),
+            Some(lexemes) => ranked_by_postings(search, &lexemes, ranked, &mut binds),
+            None => ranked_by_vectors(search, ranked, &mut binds),
+        };
+        (sql, false)
     } else {
         let Some(words) = fts5_words(conn, search)? else {
             return Ok(Ranking::default());
@@ -612,6 +600,91 @@ pub fn rank_matches(
         ids: rows.into_iter().map(|row| row.id).collect(),
         words_limited,
     })
+}
+
+#[derive(QueryableByName)]
+struct PrintedQuery {
+    #[diesel(sql_type = Text)]
+    query: String,
+}
+
+/// The words of a search as PostgreSQL's Dutch configuration reads them, when the search is words
+/// joined by AND ([`search::conjoined_lexemes`]); `None` for any other shape. One statement: the
+/// stemmer and the stop words are PostgreSQL's. (Keeping them per text on the node saved the trip
+/// and nothing measurable: docs/PERFORMANCE.md item 41.)
+fn postgres_lexemes(conn: &mut DbConnection, text: &str) -> QueryResult<Option<Vec<String>>> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(None);
+    };
+    let printed: PrintedQuery = diesel::sql_query("SELECT websearch_to_tsquery('dutch', $1)::text AS query")
+        .bind::<Text, _>(text)
+        .get_result(pg)?;
+    Ok(search::conjoined_lexemes(&printed.query))
+}
+
+/// PostgreSQL's ranking statement through the register's postings (migration 000020): the newest
+/// `ranked + 1` rulings that have every word and pass the filters, walked in the postings' index
+/// (one word: the index alone, its rank kept there), then each kept match's entries of the words,
+/// over which `ts_rank` gives what it gives over the ruling's whole vector.
+fn ranked_by_postings(search: &Search, lexemes: &[String], ranked: i64, binds: &mut Binds) -> String {
+    let first = binds.add(Bind::Text(lexemes[0].clone()));
+    let mut others = String::new();
+    for (i, lexeme) in lexemes.iter().enumerate().skip(1) {
+        let word = binds.add(Bind::Text(lexeme.clone()));
+        others.push_str(&format!(
+            " JOIN register_postings p{i} ON p{i}.lexeme = {word} \
+             AND p{i}.published_at = p.published_at AND p{i}.ruling_id = p.ruling_id"
+        ));
+    }
+    let filters = filter_conditions(search, binds);
+    let walked = binds.add(Bind::Big(ranked + 1));
+    let matches = format!(
+        "SELECT p.published_at, p.ruling_id, p.rank_alone FROM register_postings p{others} \
+         WHERE p.lexeme = {first}{filters} ORDER BY p.published_at DESC, p.ruling_id DESC LIMIT {walked}"
+    );
+    if lexemes.len() == 1 {
+        return format!(
+            "SELECT m.ruling_id AS id, -m.rank_alone::float8 AS relevance FROM ({matches}) m \
+             ORDER BY m.published_at DESC, m.ruling_id DESC"
+        );
+    }
+    // The entries are read for the kept matches only: the walk above stays in the index.
+    let mut entries = Vec::new();
+    let mut joins = String::new();
+    for (i, lexeme) in lexemes.iter().enumerate() {
+        let word = binds.add(Bind::Text(lexeme.clone()));
+        joins.push_str(&format!(
+            " JOIN register_postings e{i} ON e{i}.lexeme = {word} \
+             AND e{i}.published_at = m.published_at AND e{i}.ruling_id = m.ruling_id"
+        ));
+        entries.push(format!("e{i}.entry::text"));
+    }
+    let q = binds.add(Bind::Text(search.text.clone()));
+    format!(
+        "SELECT m.ruling_id AS id, -ts_rank(({})::tsvector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance \
+         FROM ({matches}) m{joins} ORDER BY m.published_at DESC, m.ruling_id DESC",
+        entries.join(" || ' ' || ")
+    )
+}
+
+/// PostgreSQL's ranking statement through the rulings' vectors, for any search: the GIN index or the
+/// date index with `@@`, then `ts_rank` over each kept match's whole vector.
+fn ranked_by_vectors(search: &Search, ranked: i64, binds: &mut Binds) -> String {
+    let q = binds.add(Bind::Text(search.text.clone()));
+    let filters = filter_conditions(search, binds);
+    let walked = binds.add(Bind::Big(ranked + 1));
+    // ts_rank only for the matches kept, after the LIMIT: a ruling's `tsvector` is ~12 KB,
+    // stored out of line, and reading one back costs ~25 µs, so ranking in the scan (item 29)
+    // ranked every match of a common word found through the GIN index (6,250 for one word
+    // and one filter) where 2,001 are kept (docs/PERFORMANCE.md item 33). The sort carries the
+    // vector as stored (a long ruling's: a pointer); the outer ORDER BY is the subquery's own.
+    format!(
+        "SELECT m.id, -ts_rank(m.search_vector, websearch_to_tsquery('dutch', {q}))::float8 AS relevance \
+         FROM (SELECT p.id, p.published_at, p.search_vector FROM published_rulings p \
+         WHERE p.search_vector @@ websearch_to_tsquery('dutch', {q}) AND p.status = 'published'{filters} \
+         ORDER BY p.published_at DESC, p.id DESC LIMIT {walked}) m \
+         ORDER BY m.published_at DESC, m.id DESC"
+    )
 }
 
 /// One page (1-based) of a ranking: its rulings with their names, in the ranking's order. A page

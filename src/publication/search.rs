@@ -215,6 +215,34 @@ pub fn phrase_rulings(whole_words: &[WholeWords]) -> Option<String> {
 
 /// A typed word as the index's tokenizer writes its words (`unicode61 remove_diacritics 2`): lower
 /// case, without diacritics ("Zoë" → "zoe", "Łódź" → "łodz"), to look it up among them.
+/// The most words of a search that PostgreSQL looks up through the register's postings
+/// ([`conjoined_lexemes`]); a search of more distinct words is matched through the rulings' vectors.
+/// Each word is a join of the postings twice (matching, then its entry for the rank).
+pub const POSTED_WORDS_PER_SEARCH: usize = 6;
+
+/// The words (lexemes) of a PostgreSQL text-search query as it prints (`websearch_to_tsquery(…)::text`),
+/// when the query is only words joined by AND: `'storing' & 'internet'` gives both, each once, in
+/// order; an empty query gives none (it matches nothing). `None` for any other shape (OR, NOT, a
+/// phrase, a prefix, a weight, a quote or backslash inside a word, or more than
+/// [`POSTED_WORDS_PER_SEARCH`] words): those searches are matched through the rulings' vectors.
+pub fn conjoined_lexemes(query: &str) -> Option<Vec<String>> {
+    let mut lexemes: Vec<String> = Vec::new();
+    let query = query.trim();
+    if query.is_empty() {
+        return Some(lexemes);
+    }
+    for operand in query.split(" & ") {
+        let word = operand.strip_prefix('\'')?.strip_suffix('\'')?;
+        if word.is_empty() || word.contains(['\'', '\\']) {
+            return None;
+        }
+        if !lexemes.iter().any(|known| known == word) {
+            lexemes.push(word.to_owned());
+        }
+    }
+    (lexemes.len() <= POSTED_WORDS_PER_SEARCH).then_some(lexemes)
+}
+
 pub fn as_indexed(word: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
@@ -256,6 +284,46 @@ pub fn parse(raw: &RawSearch) -> Search {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_of_words_joined_by_and_gives_its_words_once_each() {
+        assert_eq!(conjoined_lexemes("'internet'"), Some(vec!["internet".to_owned()]));
+        assert_eq!(
+            conjoined_lexemes("'storing' & 'internet' & 'storing'"),
+            Some(vec!["storing".to_owned(), "internet".to_owned()])
+        );
+        assert_eq!(conjoined_lexemes("'abc123' & 'x2y'").map(|words| words.len()), Some(2));
+        // Only stop words: a query without words, which matches nothing.
+        assert_eq!(conjoined_lexemes(""), Some(Vec::new()));
+    }
+
+    #[test]
+    fn any_other_query_shape_is_left_to_the_vectors() {
+        for query in [
+            "'storing' & 'internet' | 'factur'",
+            "'storing' & !'internet'",
+            "'wifi' <-> 'router'",
+            "'factur':*",
+            "'factur':AB",
+            "'it''s'",
+            "'a\\b'",
+            "''",
+            "storing",
+            "'storing' &  'internet'",
+        ] {
+            assert_eq!(conjoined_lexemes(query), None, "{query}");
+        }
+    }
+
+    #[test]
+    fn more_words_than_are_looked_up_through_the_postings_are_left_to_the_vectors() {
+        let words = |n: usize| (0..n).map(|i| format!("'w{i}'")).collect::<Vec<_>>().join(" & ");
+        assert_eq!(
+            conjoined_lexemes(&words(POSTED_WORDS_PER_SEARCH)).map(|words| words.len()),
+            Some(POSTED_WORDS_PER_SEARCH)
+        );
+        assert_eq!(conjoined_lexemes(&words(POSTED_WORDS_PER_SEARCH + 1)), None);
+    }
 
     #[test]
     fn words_are_lowercased_and_stripped_of_search_syntax() {

@@ -788,6 +788,189 @@ async fn a_word_search_ranks_the_newest_matches_that_pass_the_filters_and_says_w
     .await;
 }
 
+/// The ranking of a word search as `ts_rank` over the rulings' whole vectors gives it (PostgreSQL):
+/// the newest `ranked` matches that pass the outcome, best first, equal ones newest first; and
+/// whether there were more. Written apart from the portal's statements, as the test's oracle.
+fn ranked_through_vectors(conn: &mut DbConnection, q: &str, outcome: &str, ranked: i64) -> (Vec<i64>, bool) {
+    #[derive(QueryableByName)]
+    struct Match {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    let matches: Vec<Match> = diesel::sql_query(
+        "SELECT m.id FROM (SELECT p.id, p.published_at, ts_rank(p.search_vector, websearch_to_tsquery('dutch', $1)) AS r \
+         FROM published_rulings p WHERE p.search_vector @@ websearch_to_tsquery('dutch', $1) AND p.status = 'published' \
+         AND ($2 = '' OR p.outcome = $2) ORDER BY p.published_at DESC, p.id DESC LIMIT $3) m \
+         ORDER BY m.r DESC, m.published_at DESC, m.id DESC",
+    )
+    .bind::<diesel::sql_types::Text, _>(q)
+    .bind::<diesel::sql_types::Text, _>(outcome)
+    .bind::<diesel::sql_types::BigInt, _>(ranked + 1)
+    .load(conn)
+    .unwrap();
+    let mut ids: Vec<i64> = matches.into_iter().map(|m| m.id).collect();
+    let limited = ids.len() as i64 > ranked;
+    if limited {
+        // The oldest of the walked matches is the one past the bound, wherever it ranked.
+        let oldest = ranked_oldest(conn, &ids);
+        ids.retain(|id| *id != oldest);
+    }
+    (ids, limited)
+}
+
+fn ranked_oldest(conn: &mut DbConnection, ids: &[i64]) -> i64 {
+    use geschillenportaal::db::schema::published_rulings as p;
+    p::table
+        .filter(p::id.eq_any(ids))
+        .order((p::published_at.asc(), p::id.asc()))
+        .select(p::id)
+        .first(conn)
+        .unwrap()
+}
+
+/// Whether the register's postings (PostgreSQL, migration 000020) hold exactly the published rulings'
+/// words, each with the ruling's date and filters, its entry, and the rank of the word alone as
+/// `ts_rank` over the whole vector gives it; the number of rows that do not.
+fn postings_out_of_step(conn: &mut DbConnection) -> i64 {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(
+        "SELECT (SELECT count(*) FROM register_postings x LEFT JOIN published_rulings p ON p.id = x.ruling_id \
+           WHERE p.id IS NULL OR p.status <> 'published' OR x.published_at <> p.published_at \
+           OR x.scheme_id <> p.scheme_id OR x.category <> p.category OR x.year <> p.year OR x.outcome <> p.outcome \
+           OR x.provider_id IS DISTINCT FROM p.provider_id \
+           OR NOT (p.search_vector @@ register_lexeme_query(x.lexeme)) \
+           OR x.rank_alone <> ts_rank(p.search_vector, register_lexeme_query(x.lexeme)) \
+           OR length(x.entry) <> 1 \
+           OR ts_rank(x.entry, register_lexeme_query(x.lexeme)) <> x.rank_alone) \
+         + abs((SELECT count(*) FROM register_postings) \
+           - (SELECT coalesce(sum(length(search_vector)), 0) FROM published_rulings WHERE status = 'published')) AS n",
+    )
+    .get_result::<Count>(conn)
+    .unwrap()
+    .n
+}
+
+#[tokio::test]
+async fn postgresql_ranks_through_the_postings_as_through_the_vectors_and_keeps_them_in_step() {
+    let app = spawn_app().await;
+    let case_id = app.seed_case().await.case_id;
+    app.with_db(move |conn| {
+        use geschillenportaal::publication::{rank_matches, save_text, search, set_published};
+        let postgres = matches!(conn, DbConnection::Postgres(_));
+        let now = Utc::now().naive_utc().with_nanosecond(0).unwrap();
+        let secretariat: i64 = users::table
+            .filter(users::email.eq(SECRETARIAT))
+            .select(users::id)
+            .first(conn)
+            .unwrap();
+        // Rulings that share made-up words in different numbers and places, some in the summary
+        // (weight A) and some in the text (weight B), and real words with their stems.
+        let vocabulary = long_text(400, 60);
+        let words: Vec<&str> = vocabulary.split(' ').collect();
+        let outcomes = ["upheld", "rejected", "partly_upheld"];
+        let mut published = Vec::new();
+        for i in 0..30usize {
+            let summary = format!("Storing van het internet {} {}", words[i], words[i * 3 % 60]);
+            let body = format!(
+                "De consument meldt storingen. {} Het internet viel uit.",
+                words[i * 5 % 200..i * 5 % 200 + 40 + i].join(" ")
+            );
+            published.push(publish_text(
+                conn,
+                case_id,
+                &format!("P{i}"),
+                (&summary, &body, outcomes[i % 3]),
+                now - TimeDelta::minutes(100 - (i as i64 % 17) * 3 - i as i64 / 17),
+            ));
+        }
+        let searches: Vec<String> = [
+            "storing",
+            "internet",
+            "storingen internet",
+            "internet internet",
+            "storing or internet",
+        ]
+        .into_iter()
+        .map(String::from)
+        .chain(words[..12].iter().map(|w| w.to_string()))
+        .chain((0..8).map(|i| format!("{} {}", words[i], words[i + 7])))
+        .chain((0..4).map(|i| format!("{} {} internet", words[i * 2], words[i * 3 + 1])))
+        .chain(["de het".to_string(), "onbekendwoord".to_string()])
+        .collect();
+        let compare = |conn: &mut DbConnection| {
+            if !postgres {
+                return;
+            }
+            assert_eq!(postings_out_of_step(conn), 0, "the postings mirror the vectors");
+            for q in &searches {
+                for outcome in ["", "upheld"] {
+                    for ranked in [3, 1_000] {
+                        let raw = search::RawSearch {
+                            q: q.clone(),
+                            outcome: outcome.into(),
+                            ..Default::default()
+                        };
+                        let ranking = rank_matches(conn, &search::parse(&raw), ranked, None).unwrap();
+                        assert_eq!(
+                            (ranking.ids, ranking.ranking_limited),
+                            ranked_through_vectors(conn, q, outcome, ranked),
+                            "{q:?} {outcome:?} ranking {ranked}"
+                        );
+                    }
+                }
+            }
+        };
+        compare(conn);
+        // The searches are not all empty: the oracle finds what the comparison compares.
+        if postgres {
+            assert_eq!(ranked_through_vectors(conn, "internet", "", 1_000).0.len(), 30);
+            assert!(
+                !ranked_through_vectors(conn, &format!("{} {}", words[0], words[7]), "", 1_000)
+                    .0
+                    .is_empty()
+            );
+        }
+
+        // Withdrawn, published again, edited: the postings follow in the same transaction.
+        let found = |conn: &mut DbConnection, q: &str| {
+            let raw = search::RawSearch {
+                q: q.into(),
+                ..Default::default()
+            };
+            let ranking = rank_matches(conn, &search::parse(&raw), 1_000, None).unwrap();
+            ranking.ids
+        };
+        set_published(conn, published[4], false, secretariat, now).unwrap();
+        assert!(!found(conn, "internet").contains(&published[4]));
+        compare(conn);
+        set_published(conn, published[4], true, secretariat, now).unwrap();
+        assert!(found(conn, "internet").contains(&published[4]));
+        save_text(
+            conn,
+            published[9],
+            "Vergoeding na een verhuizing",
+            "De commissie beslist.",
+            secretariat,
+            now,
+        )
+        .unwrap();
+        assert_eq!(found(conn, "verhuizing"), vec![published[9]]);
+        assert!(!found(conn, "internet").contains(&published[9]));
+        compare(conn);
+        // A ruling deleted from the register's table leaves no postings.
+        diesel::delete(geschillenportaal::db::schema::published_rulings::table.find(published[9]))
+            .execute(conn)
+            .unwrap();
+        assert!(found(conn, "verhuizing").is_empty());
+        compare(conn);
+    })
+    .await;
+}
+
 /// The register's search answers of a few kinds, as references in their order.
 async fn register_answers(app: &crate::helpers::TestApp) -> Vec<Vec<String>> {
     app.with_db(|conn| {
