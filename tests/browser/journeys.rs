@@ -10,8 +10,8 @@ use geschillenportaal::registry::check::format_date;
 
 use crate::browser::Browser;
 use crate::helpers::{
-    CONSUMER, MEDIATOR, SECRETARIAT, STAFF, SmtpSink, TEST_PASSWORD, TestApp, free_port, link_in, parse_email,
-    smtp_settings, spawn_app_with,
+    CONSUMER, MEDIATOR, OTHER_MEDIATOR, SECRETARIAT, STAFF, SmtpSink, TEST_PASSWORD, TestApp, free_port, link_in,
+    parse_email, smtp_settings, spawn_app_with,
 };
 
 /// The consumer of journey 1, who registers through the pages.
@@ -1356,6 +1356,140 @@ async fn journey_4_a_challenge_a_hearing_moved_and_cancelled_a_corrected_ruling_
     );
     sign_out(&mut b).await;
 
+    b.finish().await;
+}
+
+/// The staffing of a case as (mediator's e-mail, seat, status), in the order the seats were made.
+async fn seats_of(app: &TestApp, case_id: i64) -> Vec<(String, String, String)> {
+    app.with_db(move |c| {
+        case_assignments::table
+            .inner_join(users::table)
+            .filter(case_assignments::case_id.eq(case_id))
+            .order(case_assignments::id)
+            .select((users::email, case_assignments::panel_role, case_assignments::status))
+            .load(c)
+            .unwrap()
+    })
+    .await
+}
+
+/// Journey 5, a challenge upheld: the consumer challenges the mediator, the secretariat upholds the
+/// challenge, so the mediator leaves the case; the secretariat has the portal propose a replacement
+/// (a mediator of the scheme without a conflict with the provider) and confirms it; the new mediator
+/// opens the case, the one challenged no longer can.
+#[tokio::test]
+async fn journey_5_a_challenge_upheld_and_the_mediator_replaced_through_the_pages() {
+    let (app, _sink) = spawn_for_browser().await;
+    let Some(mut b) = Browser::launch("journey-5", &app.address).await else {
+        return;
+    };
+    // A scheme whose cases one mediator decides: the replacement is one mediator, not a panel.
+    let rules = geschillenportaal::registry::rules::SchemeRules {
+        panel_size: 1,
+        ..geschillenportaal::registry::rules::SchemeRules::commission_defaults()
+    };
+    let case_id = app.seed_case_with(rules).await.case_id;
+    to_mediation(&mut b, &app, case_id).await;
+    // A second mediator of the case's scheme, free of the provider: the one the portal can propose.
+    app.with_db(move |c| {
+        let scheme_id: i64 = cases::table.find(case_id).select(cases::scheme_id).first(c).unwrap();
+        let mediator: i64 = users::table
+            .filter(users::email.eq(OTHER_MEDIATOR))
+            .select(users::id)
+            .first(c)
+            .unwrap();
+        diesel::sql_query(
+            "INSERT INTO mediator_profiles (user_id, panel_role, languages, expertise, active) \
+             VALUES ($1, 'chair', 'nl,en', 'telecom', TRUE)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(mediator)
+        .execute(c)
+        .unwrap();
+        diesel::sql_query("INSERT INTO mediator_schemes (user_id, scheme_id) VALUES ($1, $2)")
+            .bind::<diesel::sql_types::BigInt, _>(mediator)
+            .bind::<diesel::sql_types::BigInt, _>(scheme_id)
+            .execute(c)
+            .unwrap();
+    })
+    .await;
+
+    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-consumer-mediation").await;
+    b.find("#bemanning details summary")
+        .await
+        .click()
+        .await
+        .expect("open the challenge form");
+    b.fill(
+        "#bemanning textarea[id^=challenge-]",
+        "De bemiddelaar werkte tot vorig jaar bij de aanbieder.",
+    )
+    .await;
+    b.press("form[action$='/wraken'] button[type=submit]", "challenge-filed")
+        .await;
+    assert!(b.page_text().await.contains("Uw wrakingsverzoek is ingediend"));
+    sign_out(&mut b).await;
+
+    // The secretariat upholds the challenge: the seat is left empty.
+    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-secretariat-challenge").await;
+    assert!(b.page_text().await.contains("tot vorig jaar bij de aanbieder"));
+    b.find("input[name=decision][value=uphold]")
+        .await
+        .click()
+        .await
+        .expect("choose to uphold");
+    b.fill("#bemanning textarea[id^=decide-]", "Schijn van partijdigheid.")
+        .await;
+    b.press("form[action$='/beslissen'] button[type=submit]", "challenge-upheld")
+        .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("De beslissing op de wraking is vastgelegd.") && page.contains("Wraking toegewezen"),
+        "{page}"
+    );
+    let seats = seats_of(&app, case_id).await;
+    assert_eq!(seats.len(), 1);
+    assert_eq!(seats[0].0, MEDIATOR);
+    assert_ne!(seats[0].2, "confirmed", "the mediator challenged has left: {seats:?}");
+
+    // The portal proposes the other mediator of the scheme; the secretariat confirms.
+    b.press(
+        "form[action$='/toewijzing']:has(input[name=step][value=propose]) button[type=submit]",
+        "replacement-proposed",
+    )
+    .await;
+    assert!(b.page_text().await.contains("Voorstel bevestigen"));
+    b.press(
+        "form[action$='/toewijzing']:has(input[name=step][value=confirm]) button[type=submit]",
+        "replacement-confirmed",
+    )
+    .await;
+    let seats = seats_of(&app, case_id).await;
+    assert_eq!(seats.len(), 2, "{seats:?}");
+    assert_eq!(
+        (seats[1].0.as_str(), seats[1].2.as_str()),
+        (OTHER_MEDIATOR, "confirmed"),
+        "{seats:?}"
+    );
+    sign_out(&mut b).await;
+
+    // The new mediator has the case; the one challenged is refused it.
+    sign_in(&mut b, OTHER_MEDIATOR, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-new-mediator").await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains(PROVIDER) && !page.contains("Pagina niet gevonden"),
+        "{page}"
+    );
+    sign_out(&mut b).await;
+    sign_in(&mut b, MEDIATOR, TEST_PASSWORD).await;
+    open_case(&mut b, case_id, "case-challenged-mediator").await;
+    assert!(b.page_text().await.contains("Pagina niet gevonden"));
+    // The error page is rendered without the session's menu: sign out from the overview.
+    b.open("/dashboard", "dashboard-after-refusal").await;
+    sign_out(&mut b).await;
+    assert_eq!(state_of(&app, case_id).await, "mediation");
     b.finish().await;
 }
 
