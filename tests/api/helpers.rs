@@ -443,6 +443,46 @@ impl TestApp {
         self.seed(rules, true).await
     }
 
+    /// The seats of the case, oldest first, as (mediator's e-mail, seat, status).
+    pub async fn seats_of(&self, case_id: i64) -> Vec<(String, String, String)> {
+        use diesel::prelude::*;
+        use geschillenportaal::db::schema::{case_assignments, users};
+        self.with_db(move |conn| {
+            case_assignments::table
+                .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
+                .filter(case_assignments::case_id.eq(case_id))
+                .order(case_assignments::id)
+                .select((users::email, case_assignments::panel_role, case_assignments::status))
+                .load(conn)
+                .unwrap()
+        })
+        .await
+    }
+
+    /// Makes the mediator with this e-mail one of the case's scheme (a profile: chair, Dutch and
+    /// English, telecom), whom the portal may propose for its seats.
+    pub async fn mediator_of_the_case_scheme(&self, case_id: i64, email: &'static str) {
+        use diesel::prelude::*;
+        use geschillenportaal::db::schema::cases;
+        self.with_db(move |conn| {
+            let scheme_id: i64 = cases::table.find(case_id).select(cases::scheme_id).first(conn).unwrap();
+            let mediator = user_id(conn, email);
+            diesel::sql_query(
+                "INSERT INTO mediator_profiles (user_id, panel_role, languages, expertise, active) \
+                 VALUES ($1, 'chair', 'nl,en', 'telecom', TRUE)",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(mediator)
+            .execute(conn)
+            .unwrap();
+            diesel::sql_query("INSERT INTO mediator_schemes (user_id, scheme_id) VALUES ($1, $2)")
+                .bind::<diesel::sql_types::BigInt, _>(mediator)
+                .bind::<diesel::sql_types::BigInt, _>(scheme_id)
+                .execute(conn)
+                .unwrap();
+        })
+        .await;
+    }
+
     /// Makes the provider of a seeded case a member of its scheme (since 2020), so consumers can
     /// file against it; returns the provider's id.
     #[allow(dead_code, reason = "used by the API tests only")]
@@ -743,4 +783,15 @@ pub fn provider(conn: &mut geschillenportaal::db::DbConnection, kvk: &str, now: 
         now,
     )
     .unwrap()
+}
+
+/// The id of the account with this e-mail.
+pub fn user_id(conn: &mut geschillenportaal::db::DbConnection, email: &str) -> i64 {
+    use diesel::prelude::*;
+    use geschillenportaal::db::schema::users;
+    users::table
+        .filter(users::email.eq(email))
+        .select(users::id)
+        .first(conn)
+        .unwrap()
 }

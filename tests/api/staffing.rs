@@ -7,28 +7,6 @@ use geschillenportaal::registry::rules::SchemeRules;
 
 use crate::helpers::*;
 
-fn user_id(conn: &mut geschillenportaal::db::DbConnection, email: &str) -> i64 {
-    users::table
-        .filter(users::email.eq(email))
-        .select(users::id)
-        .first(conn)
-        .unwrap()
-}
-
-/// The assignments of the case, oldest first, as (user e-mail, seat, status).
-async fn assignments(app: &TestApp, case_id: i64) -> Vec<(String, String, String)> {
-    app.with_db(move |conn| {
-        case_assignments::table
-            .inner_join(users::table.on(users::id.eq(case_assignments::user_id)))
-            .filter(case_assignments::case_id.eq(case_id))
-            .order(case_assignments::id)
-            .select((users::email, case_assignments::panel_role, case_assignments::status))
-            .load(conn)
-            .unwrap()
-    })
-    .await
-}
-
 async fn event_kinds(app: &TestApp, case_id: i64) -> Vec<String> {
     app.with_db(move |conn| {
         case_events::table
@@ -43,25 +21,14 @@ async fn event_kinds(app: &TestApp, case_id: i64) -> Vec<String> {
 
 /// Gives OTHER_MEDIATOR a profile for the case's scheme, with a declared conflict with its provider.
 async fn other_mediator_on_the_scheme_with_a_conflict(app: &TestApp, case_id: i64) {
+    app.mediator_of_the_case_scheme(case_id, OTHER_MEDIATOR).await;
     app.with_db(move |conn| {
-        let (scheme_id, provider_id): (i64, i64) = cases::table
+        let provider_id: i64 = cases::table
             .find(case_id)
-            .select((cases::scheme_id, cases::provider_id))
+            .select(cases::provider_id)
             .first(conn)
             .unwrap();
         let mediator = user_id(conn, OTHER_MEDIATOR);
-        diesel::sql_query(
-            "INSERT INTO mediator_profiles (user_id, panel_role, languages, expertise, active) \
-             VALUES ($1, 'chair', 'nl,en', 'telecom', TRUE)",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(mediator)
-        .execute(conn)
-        .unwrap();
-        diesel::sql_query("INSERT INTO mediator_schemes (user_id, scheme_id) VALUES ($1, $2)")
-            .bind::<diesel::sql_types::BigInt, _>(mediator)
-            .bind::<diesel::sql_types::BigInt, _>(scheme_id)
-            .execute(conn)
-            .unwrap();
         diesel::insert_into(mediator_conflicts::table)
             .values((
                 mediator_conflicts::user_id.eq(mediator),
@@ -143,7 +110,7 @@ async fn a_recused_mediator_is_replaced_challenged_and_removed_through_the_case_
     );
     let response = app.post_as(&secretariat, &propose, &[("step", "propose")]).await;
     assert_eq!(notice_of(&response), "notice-no-eligible-mediator");
-    assert_eq!(assignments(&app, case_id).await.len(), 1);
+    assert_eq!(app.seats_of(case_id).await.len(), 1);
     let response = app.post_as(&secretariat, &propose, &[("step", "confirm")]).await;
     assert_eq!(notice_of(&response), "notice-nothing-to-confirm");
 
@@ -159,7 +126,7 @@ async fn a_recused_mediator_is_replaced_challenged_and_removed_through_the_case_
     );
     let response = app.post_as(&secretariat, &propose, &[("step", "confirm")]).await;
     assert_eq!(notice_of(&response), "notice-assignment-confirmed");
-    let staffed = assignments(&app, case_id).await;
+    let staffed = app.seats_of(case_id).await;
     assert_eq!(
         staffed,
         vec![

@@ -862,11 +862,7 @@ async fn postgresql_ranks_through_the_postings_as_through_the_vectors_and_keeps_
         use geschillenportaal::publication::{rank_matches, save_text, search, set_published};
         let postgres = matches!(conn, DbConnection::Postgres(_));
         let now = Utc::now().naive_utc().with_nanosecond(0).unwrap();
-        let secretariat: i64 = users::table
-            .filter(users::email.eq(SECRETARIAT))
-            .select(users::id)
-            .first(conn)
-            .unwrap();
+        let secretariat = crate::helpers::user_id(conn, SECRETARIAT);
         // Rulings that share made-up words in different numbers and places, some in the summary
         // (weight A) and some in the text (weight B), and real words with their stems.
         let vocabulary = long_text(400, 60);

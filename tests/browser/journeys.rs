@@ -1166,44 +1166,22 @@ async fn journey_4_a_challenge_a_hearing_moved_and_cancelled_a_corrected_ruling_
 
     // The consumer challenges the mediator; the secretariat reads the grounds and refuses, so the
     // mediator stays on the case.
-    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-consumer-mediation").await;
-    b.find("#bemanning details summary")
-        .await
-        .click()
-        .await
-        .expect("open the challenge form");
-    b.fill(
-        "#bemanning textarea[id^=challenge-]",
+    challenge_the_mediator(
+        &mut b,
+        case_id,
         "De bemiddelaar sprak de aanbieder vorige week op een congres.",
     )
     .await;
-    b.press("form[action$='/wraken'] button[type=submit]", "challenge-filed")
-        .await;
-    let page = b.page_text().await;
-    assert!(
-        page.contains("Uw wrakingsverzoek is ingediend") && page.contains("gewraakt, beslissing volgt"),
-        "{page}"
-    );
-    sign_out(&mut b).await;
-    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-secretariat-challenge").await;
-    assert!(b.page_text().await.contains("vorige week op een congres"));
-    b.find("input[name=decision][value=reject]")
-        .await
-        .click()
-        .await
-        .expect("choose to refuse");
-    b.fill(
-        "#bemanning textarea[id^=decide-]",
-        "Een ontmoeting op een congres maakt niet partijdig.",
+    let page = decide_the_challenge(
+        &mut b,
+        case_id,
+        ("reject", "Een ontmoeting op een congres maakt niet partijdig."),
+        "challenge-decided",
     )
     .await;
-    b.press("form[action$='/beslissen'] button[type=submit]", "challenge-decided")
-        .await;
-    let page = b.page_text().await;
     assert!(
-        page.contains("De beslissing op de wraking is vastgelegd.")
+        page.contains("vorige week op een congres")
+            && page.contains("De beslissing op de wraking is vastgelegd.")
             && page.contains("Wraking afgewezen")
             && page.contains("bevestigd"),
         "{page}"
@@ -1359,18 +1337,40 @@ async fn journey_4_a_challenge_a_hearing_moved_and_cancelled_a_corrected_ruling_
     b.finish().await;
 }
 
-/// The staffing of a case as (mediator's e-mail, seat, status), in the order the seats were made.
-async fn seats_of(app: &TestApp, case_id: i64) -> Vec<(String, String, String)> {
-    app.with_db(move |c| {
-        case_assignments::table
-            .inner_join(users::table)
-            .filter(case_assignments::case_id.eq(case_id))
-            .order(case_assignments::id)
-            .select((users::email, case_assignments::panel_role, case_assignments::status))
-            .load(c)
-            .unwrap()
-    })
-    .await
+/// The consumer challenges the case's mediator from the staffing section, with these grounds; the
+/// page says the seat is challenged. Signs the consumer in and out.
+async fn challenge_the_mediator(b: &mut Browser, case_id: i64, grounds: &str) {
+    sign_in(b, CONSUMER, TEST_PASSWORD).await;
+    open_case(b, case_id, "case-consumer-mediation").await;
+    b.find("#bemanning details summary")
+        .await
+        .click()
+        .await
+        .expect("open the challenge form");
+    b.fill("#bemanning textarea[id^=challenge-]", grounds).await;
+    b.press("form[action$='/wraken'] button[type=submit]", "challenge-filed")
+        .await;
+    let page = b.page_text().await;
+    assert!(
+        page.contains("Uw wrakingsverzoek is ingediend") && page.contains("gewraakt, beslissing volgt"),
+        "{page}"
+    );
+    sign_out(b).await;
+}
+
+/// The secretariat signs in, opens the case and decides the challenge (`uphold` or `reject`, with
+/// the reason); the page after the decision, as text. Stays signed in.
+async fn decide_the_challenge(b: &mut Browser, case_id: i64, (decision, reason): (&str, &str), name: &str) -> String {
+    sign_in(b, SECRETARIAT, TEST_PASSWORD).await;
+    open_case(b, case_id, "case-secretariat-challenge").await;
+    b.find(&format!("input[name=decision][value={decision}]"))
+        .await
+        .click()
+        .await
+        .expect("choose the decision");
+    b.fill("#bemanning textarea[id^=decide-]", reason).await;
+    b.press("form[action$='/beslissen'] button[type=submit]", name).await;
+    b.page_text().await
 }
 
 /// Journey 5, a challenge upheld: the consumer challenges the mediator, the secretariat upholds the
@@ -1391,64 +1391,30 @@ async fn journey_5_a_challenge_upheld_and_the_mediator_replaced_through_the_page
     let case_id = app.seed_case_with(rules).await.case_id;
     to_mediation(&mut b, &app, case_id).await;
     // A second mediator of the case's scheme, free of the provider: the one the portal can propose.
-    app.with_db(move |c| {
-        let scheme_id: i64 = cases::table.find(case_id).select(cases::scheme_id).first(c).unwrap();
-        let mediator: i64 = users::table
-            .filter(users::email.eq(OTHER_MEDIATOR))
-            .select(users::id)
-            .first(c)
-            .unwrap();
-        diesel::sql_query(
-            "INSERT INTO mediator_profiles (user_id, panel_role, languages, expertise, active) \
-             VALUES ($1, 'chair', 'nl,en', 'telecom', TRUE)",
-        )
-        .bind::<diesel::sql_types::BigInt, _>(mediator)
-        .execute(c)
-        .unwrap();
-        diesel::sql_query("INSERT INTO mediator_schemes (user_id, scheme_id) VALUES ($1, $2)")
-            .bind::<diesel::sql_types::BigInt, _>(mediator)
-            .bind::<diesel::sql_types::BigInt, _>(scheme_id)
-            .execute(c)
-            .unwrap();
-    })
-    .await;
+    app.mediator_of_the_case_scheme(case_id, OTHER_MEDIATOR).await;
 
-    sign_in(&mut b, CONSUMER, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-consumer-mediation").await;
-    b.find("#bemanning details summary")
-        .await
-        .click()
-        .await
-        .expect("open the challenge form");
-    b.fill(
-        "#bemanning textarea[id^=challenge-]",
+    challenge_the_mediator(
+        &mut b,
+        case_id,
         "De bemiddelaar werkte tot vorig jaar bij de aanbieder.",
     )
     .await;
-    b.press("form[action$='/wraken'] button[type=submit]", "challenge-filed")
-        .await;
-    assert!(b.page_text().await.contains("Uw wrakingsverzoek is ingediend"));
-    sign_out(&mut b).await;
 
     // The secretariat upholds the challenge: the seat is left empty.
-    sign_in(&mut b, SECRETARIAT, TEST_PASSWORD).await;
-    open_case(&mut b, case_id, "case-secretariat-challenge").await;
-    assert!(b.page_text().await.contains("tot vorig jaar bij de aanbieder"));
-    b.find("input[name=decision][value=uphold]")
-        .await
-        .click()
-        .await
-        .expect("choose to uphold");
-    b.fill("#bemanning textarea[id^=decide-]", "Schijn van partijdigheid.")
-        .await;
-    b.press("form[action$='/beslissen'] button[type=submit]", "challenge-upheld")
-        .await;
-    let page = b.page_text().await;
+    let page = decide_the_challenge(
+        &mut b,
+        case_id,
+        ("uphold", "Schijn van partijdigheid."),
+        "challenge-upheld",
+    )
+    .await;
     assert!(
-        page.contains("De beslissing op de wraking is vastgelegd.") && page.contains("Wraking toegewezen"),
+        page.contains("tot vorig jaar bij de aanbieder")
+            && page.contains("De beslissing op de wraking is vastgelegd.")
+            && page.contains("Wraking toegewezen"),
         "{page}"
     );
-    let seats = seats_of(&app, case_id).await;
+    let seats = app.seats_of(case_id).await;
     assert_eq!(seats.len(), 1);
     assert_eq!(seats[0].0, MEDIATOR);
     assert_ne!(seats[0].2, "confirmed", "the mediator challenged has left: {seats:?}");
@@ -1465,7 +1431,7 @@ async fn journey_5_a_challenge_upheld_and_the_mediator_replaced_through_the_page
         "replacement-confirmed",
     )
     .await;
-    let seats = seats_of(&app, case_id).await;
+    let seats = app.seats_of(case_id).await;
     assert_eq!(seats.len(), 2, "{seats:?}");
     assert_eq!(
         (seats[1].0.as_str(), seats[1].2.as_str()),
