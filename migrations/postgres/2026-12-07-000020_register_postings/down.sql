@@ -3,6 +3,7 @@ DROP TRIGGER published_rulings_register_postings_update ON published_rulings;
 DROP TRIGGER published_rulings_register_postings ON published_rulings;
 DROP FUNCTION empty_register_postings();
 DROP FUNCTION write_register_postings();
+DROP FUNCTION register_postings_of(published_rulings);
 DROP TABLE register_postings;
 DROP FUNCTION register_lexeme_query(TEXT);
 DROP FUNCTION register_posting_entry(TEXT, SMALLINT[], TEXT[]);

@@ -46,6 +46,16 @@ RETURNS TSQUERY LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT (array_to_tsvector(ARRAY[lexeme])::text)::tsquery
 $$;
 
+-- A published ruling's postings: a row per word of its vector. The trigger and the backfill below
+-- both write them through this one function.
+CREATE FUNCTION register_postings_of(r published_rulings)
+RETURNS SETOF register_postings LANGUAGE sql STABLE AS $$
+    SELECT e.lexeme, r.published_at, r.id, ts_rank(e.entry, register_lexeme_query(e.lexeme)), e.entry,
+           r.scheme_id, r.category, r.year, r.outcome, r.provider_id
+    FROM (SELECT u.lexeme, register_posting_entry(u.lexeme, u.positions, u.weights) AS entry
+          FROM unnest(r.search_vector) u) e
+$$;
+
 CREATE FUNCTION write_register_postings() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP <> 'INSERT' AND OLD.status = 'published' THEN
@@ -54,12 +64,7 @@ BEGIN
           AND published_at = OLD.published_at AND ruling_id = OLD.id;
     END IF;
     IF TG_OP <> 'DELETE' AND NEW.status = 'published' THEN
-        INSERT INTO register_postings
-            (lexeme, published_at, ruling_id, rank_alone, entry, scheme_id, category, year, outcome, provider_id)
-        SELECT e.lexeme, NEW.published_at, NEW.id, ts_rank(e.entry, register_lexeme_query(e.lexeme)), e.entry,
-               NEW.scheme_id, NEW.category, NEW.year, NEW.outcome, NEW.provider_id
-        FROM (SELECT u.lexeme, register_posting_entry(u.lexeme, u.positions, u.weights) AS entry
-              FROM unnest(NEW.search_vector) u) e;
+        INSERT INTO register_postings SELECT * FROM register_postings_of(NEW);
     END IF;
     RETURN NULL;
 END
@@ -68,13 +73,7 @@ $$;
 -- The postings of the rulings published now, before the index (one sort rather than 13 million
 -- insertions into it at 100,000 cases: ~2 minutes on two cores).
 INSERT INTO register_postings
-    (lexeme, published_at, ruling_id, rank_alone, entry, scheme_id, category, year, outcome, provider_id)
-SELECT e.lexeme, e.published_at, e.id, ts_rank(e.entry, register_lexeme_query(e.lexeme)), e.entry,
-       e.scheme_id, e.category, e.year, e.outcome, e.provider_id
-FROM (SELECT u.lexeme, register_posting_entry(u.lexeme, u.positions, u.weights) AS entry,
-             p.published_at, p.id, p.scheme_id, p.category, p.year, p.outcome, p.provider_id
-      FROM published_rulings p, unnest(p.search_vector) u
-      WHERE p.status = 'published') e;
+SELECT x.* FROM published_rulings p, register_postings_of(p) x WHERE p.status = 'published';
 
 -- A word's postings newest first, with what the walk filters on and the rank of the word alone:
 -- a one-word search reads this index only. The trigger finds a ruling's postings by its words.
