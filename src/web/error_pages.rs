@@ -4,20 +4,19 @@
 use actix_web::dev::ServiceResponse;
 use actix_web::http::{StatusCode, header};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
-use actix_web::{HttpMessage, HttpResponse, web};
+use actix_web::{FromRequest, HttpMessage, HttpResponse, web};
 use serde_json::json;
 
 use crate::accounts::identity::Identity;
-use crate::i18n;
 use crate::startup::AppState;
 use crate::web::error::AppError;
-use crate::web::page::{page_language, url_escape};
+use crate::web::page::{PageContext, url_escape};
 
 pub fn middleware<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(render)
 }
 
-fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+fn render<B: 'static>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let req = res.request();
     let path = req.path();
     if path.starts_with("/api/") || path == "/readyz" || path == "/metrics" {
@@ -43,37 +42,49 @@ fn render<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<
             res.into_response(redirect).map_into_right_body(),
         ));
     }
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    if req.app_data::<web::Data<AppState>>().is_none() {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    };
-    let identity = req.extensions().get::<Identity>().and_then(|i| i.0.clone());
-    let language = page_language(req, identity.as_ref());
-    let title_key = AppError::title_key(status);
-    let data = json!({
-        "lang": language.code(),
-        "user": null,
-        "csrf_token": "",
-        "languages": [],
-        "path": path,
-        "status": status.as_u16(),
-        "title": i18n::translate(language, title_key),
-        "explanation": i18n::translate(language, &format!("{title_key}-explanation")),
-    });
-    let body = state.templates.render("pages/error", &data).unwrap_or_else(|error| {
-        tracing::error!(%error, "cannot render the error page");
-        format!(
-            "<!doctype html><title>{}</title><h1>{}</h1>",
-            status.as_u16(),
-            status.canonical_reason().unwrap_or("Error")
-        )
-    });
-    let mut page = HttpResponse::build(status);
-    page.content_type("text/html; charset=utf-8");
-    if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
-        page.insert_header((header::RETRY_AFTER, retry.clone()));
     }
-    let page = page.body(body);
-    Ok(ErrorHandlerResponse::Response(
-        res.into_response(page).map_into_right_body(),
-    ))
+    let req = req.clone();
+    // A server error or a refusal under load answers from what the request already knows: the
+    // database may be what failed, or the caller may be flooding. Otherwise the caller is looked
+    // up (one statement, as on every page), so a signed-in user keeps their menu and sign-out.
+    let may_ask_database = !(status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS);
+    Ok(ErrorHandlerResponse::Future(Box::pin(async move {
+        let known = req.extensions().get::<Identity>().map(|i| i.0.clone());
+        let identity = match known {
+            Some(identity) => identity,
+            None if may_ask_database => match Identity::extract(&req).await {
+                Ok(Identity(identity)) => identity,
+                Err(error) => {
+                    tracing::warn!(%error, "the error page is shown without the caller's session");
+                    None
+                }
+            },
+            None => None,
+        };
+        let context = PageContext::with_identity(&req, identity);
+        let title_key = AppError::title_key(status);
+        let data = json!({
+            "status": status.as_u16(),
+            "title": context.t(title_key),
+            "explanation": context.t(&format!("{title_key}-explanation")),
+        });
+        let mut page = context
+            .render_with_status(status, "pages/error", data)
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "cannot render the error page");
+                HttpResponse::build(status)
+                    .content_type("text/html; charset=utf-8")
+                    .body(format!(
+                        "<!doctype html><title>{}</title><h1>{}</h1>",
+                        status.as_u16(),
+                        status.canonical_reason().unwrap_or("Error")
+                    ))
+            });
+        if let Some(retry) = res.headers().get(header::RETRY_AFTER) {
+            page.headers_mut().insert(header::RETRY_AFTER, retry.clone());
+        }
+        Ok(res.into_response(page).map_into_right_body())
+    })))
 }

@@ -41,36 +41,44 @@ impl FromRequest for PageContext {
         let req = req.clone();
         Box::pin(async move {
             let identity = identity.await?.0;
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .expect("AppState is registered")
-                .clone();
-            let language = page_language(&req, identity.as_ref());
-            let (seed, new_anon_cookie) = match (&identity, req.cookie(ANON_CSRF_COOKIE)) {
-                (Some(signed_in), _) => (session_seed(signed_in), None),
-                (None, Some(cookie)) => (anon_seed(cookie.value()), None),
-                (None, None) => {
-                    let value = crate::accounts::tokens::random_id();
-                    let cookie = Cookie::build(ANON_CSRF_COOKIE, value.clone())
-                        .path("/")
-                        .http_only(true)
-                        .same_site(SameSite::Lax)
-                        .secure(state.settings.uses_https())
-                        .finish();
-                    (anon_seed(&value), Some(cookie))
-                }
-            };
-            let csrf_token = state.keys.mac("csrf", &seed);
-            let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
-            Ok(PageContext {
-                language,
-                identity,
-                csrf_token,
-                new_anon_cookie,
-                path,
-                state,
-            })
+            Ok(PageContext::with_identity(&req, identity))
         })
+    }
+}
+
+impl PageContext {
+    /// The context of a request whose caller is already known (the error pages, which must not
+    /// always ask the database who it is).
+    pub fn with_identity(req: &HttpRequest, identity: Option<SignedIn>) -> PageContext {
+        let state = req
+            .app_data::<web::Data<AppState>>()
+            .expect("AppState is registered")
+            .clone();
+        let language = page_language(req, identity.as_ref());
+        let (seed, new_anon_cookie) = match (&identity, req.cookie(ANON_CSRF_COOKIE)) {
+            (Some(signed_in), _) => (session_seed(signed_in), None),
+            (None, Some(cookie)) => (anon_seed(cookie.value()), None),
+            (None, None) => {
+                let value = crate::accounts::tokens::random_id();
+                let cookie = Cookie::build(ANON_CSRF_COOKIE, value.clone())
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(state.settings.uses_https())
+                    .finish();
+                (anon_seed(&value), Some(cookie))
+            }
+        };
+        let csrf_token = state.keys.mac("csrf", &seed);
+        let path = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/").to_owned();
+        PageContext {
+            language,
+            identity,
+            csrf_token,
+            new_anon_cookie,
+            path,
+            state,
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-use crate::helpers::{location, spawn_app};
+use crate::helpers::{CONSUMER, OTHER_CONSUMER, extract_csrf, location, spawn_app};
 
 #[tokio::test]
 async fn the_home_page_is_dutch_by_default() {
@@ -79,6 +79,42 @@ async fn unknown_pages_get_a_translated_404_page() {
     );
     let html = response.text().await.unwrap();
     assert!(html.contains("Page not found"));
+}
+
+#[tokio::test]
+async fn a_signed_in_user_keeps_their_menu_and_sign_out_on_error_pages() {
+    let app = spawn_app().await;
+    let case = app.seed_case().await;
+    let other = app.client_for(OTHER_CONSUMER).await;
+
+    // An unknown address (no handler ran, so nothing asked who the caller is yet) and a case
+    // of somebody else (the handler refused it).
+    for path in ["/geen-pagina".to_owned(), format!("/zaken/{}", case.case_id)] {
+        let (status, html) = app.page_as(&other, &path).await;
+        assert!(status == 404 || status == 403, "{path}: {status}");
+        assert!(html.contains("action=\"/logout\""), "{path} offers sign-out: {html}");
+        assert!(html.contains("href=\"/dashboard\""), "{path} links the dashboard");
+        assert!(!html.contains("href=\"/login\""), "{path} does not offer sign-in");
+        assert_eq!(html.matches("<h1>").count(), 1);
+    }
+
+    // The error page's sign-out form works: its token is the session's.
+    let (_, html) = app.page_as(&other, "/geen-pagina").await;
+    let signed_out = other
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", extract_csrf(&html).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    let (_, after) = app.page_as(&other, "/geen-pagina").await;
+    assert!(after.contains("href=\"/login\""), "signed out: {after}");
+
+    // A visitor still gets the visitor's menu, and the case's own consumer is not disturbed.
+    let html = app.get("/geen-pagina").await.text().await.unwrap();
+    assert!(html.contains("href=\"/login\"") && !html.contains("action=\"/logout\""));
+    let consumer = app.client_for(CONSUMER).await;
+    assert_eq!(app.page_as(&consumer, &format!("/zaken/{}", case.case_id)).await.0, 200);
 }
 
 #[tokio::test]

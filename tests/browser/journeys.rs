@@ -1452,8 +1452,7 @@ async fn journey_5_a_challenge_upheld_and_the_mediator_replaced_through_the_page
     sign_in(&mut b, MEDIATOR, TEST_PASSWORD).await;
     open_case(&mut b, case_id, "case-challenged-mediator").await;
     assert!(b.page_text().await.contains("Pagina niet gevonden"));
-    // The error page is rendered without the session's menu: sign out from the overview.
-    b.open("/dashboard", "dashboard-after-refusal").await;
+    // The error page keeps the session's menu: the mediator signs out from it.
     sign_out(&mut b).await;
     assert_eq!(state_of(&app, case_id).await, "mediation");
     b.finish().await;
