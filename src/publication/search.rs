@@ -213,8 +213,6 @@ pub fn phrase_rulings(whole_words: &[WholeWords]) -> Option<String> {
     Some(counts.join(","))
 }
 
-/// A typed word as the index's tokenizer writes its words (`unicode61 remove_diacritics 2`): lower
-/// case, without diacritics ("Zoë" → "zoe", "Łódź" → "łodz"), to look it up among them.
 /// The most words of a search that PostgreSQL looks up through the register's postings
 /// ([`conjoined_lexemes`]); a search of more distinct words is matched through the rulings' vectors.
 /// Each word is a join of the postings twice (matching, then its entry for the rank).
@@ -243,6 +241,8 @@ pub fn conjoined_lexemes(query: &str) -> Option<Vec<String>> {
     (lexemes.len() <= POSTED_WORDS_PER_SEARCH).then_some(lexemes)
 }
 
+/// A typed word as the index's tokenizer writes its words (`unicode61 remove_diacritics 2`): lower
+/// case, without diacritics ("Zoë" → "zoe", "Łódź" → "łodz"), to look it up among them.
 pub fn as_indexed(word: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
     use unicode_normalization::char::is_combining_mark;
