@@ -700,17 +700,38 @@ pub fn page_of_ranking(conn: &mut DbConnection, ranking: &Ranking, page: i64) ->
         .collect();
     let mut items: Vec<RegisterItem> = if ids.is_empty() {
         Vec::new()
+    } else if matches!(conn, DbConnection::Postgres(_)) {
+        // `id = ANY($1)`: one statement for every page, which the connection keeps prepared.
+        use crate::db::schema::providers;
+        published_rulings::table
+            .inner_join(schemes::table)
+            .left_join(providers::table)
+            .filter(published_rulings::id.eq_any(&ids))
+            .filter(published_rulings::status.eq(PUBLISHED))
+            .select((
+                published_rulings::id,
+                published_rulings::reference,
+                schemes::code,
+                schemes::name,
+                published_rulings::provider_id,
+                providers::legal_name.nullable(),
+                published_rulings::category,
+                published_rulings::year,
+                published_rulings::outcome,
+                published_rulings::summary,
+                published_rulings::published_at,
+            ))
+            .load(conn)?
     } else {
-        let postgres = matches!(conn, DbConnection::Postgres(_));
         let mut binds = Binds {
-            postgres,
+            postgres: false,
             values: Vec::new(),
         };
         let listed: Vec<String> = ids.iter().map(|id| binds.add(Bind::Big(*id))).collect();
         let sql = format!(
             "SELECT {LISTED_COLUMNS} FROM {} JOIN schemes s ON s.id = p.scheme_id \
              LEFT JOIN providers pr ON pr.id = p.provider_id WHERE p.id IN ({}) AND p.status = 'published'",
-            listed_rulings(postgres),
+            listed_rulings(false),
             listed.join(", ")
         );
         let rows: Vec<RegisterRow> = binds.load(conn, sql)?;
