@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::search::{self, CATEGORIES, MAX_PAGE, OUTCOMES, RANKED_MATCHES, RawSearch, Search};
-use super::{PublishedRuling, RegisterItem, RegisterPage};
+use super::{RegisterItem, RegisterPage, ReviewItem};
 use crate::accounts::identity::CurrentUser;
 use crate::policy::{self, Actor};
 use crate::startup::AppState;
@@ -263,7 +263,7 @@ pub async fn ruling_api(
     }))
 }
 
-fn review_item(r: &PublishedRuling) -> Value {
+fn review_item(r: &ReviewItem) -> Value {
     json!({
         "id": r.id,
         "reference": r.reference,
@@ -323,7 +323,7 @@ async fn review_page(
     page.render(
         "pages/publication/review",
         json!({
-            "ruling": review_item(&row),
+            "ruling": review_item(&ReviewItem::from(&row)),
             "body": row.body,
             "case_id": case_id,
             "in_review": row.status == super::IN_REVIEW,

@@ -449,6 +449,36 @@ async fn the_register_searches_100000_rulings_through_its_full_text_index_quickl
         let plan = plan_of_date_order(conn, postgres);
         eprintln!("{plan}");
         assert!(plan.contains("published_rulings_date"), "{plan}");
+
+        // The secretariat's queue: the latest published and withdrawn rulings, newest first, as an
+        // oracle over every ruling orders them, read along the date index per status.
+        {
+            use geschillenportaal::db::schema::published_rulings as p;
+            use geschillenportaal::publication::review_queue;
+            let secretariat: i64 = users::table
+                .filter(users::email.eq(SECRETARIAT))
+                .select(users::id)
+                .first(conn)
+                .unwrap();
+            let newest_ids: Vec<i64> = p::table.order(p::published_at.desc()).select(p::id).limit(7).load(conn).unwrap();
+            let now = Utc::now().naive_utc();
+            for id in newest_ids.iter().skip(1).step_by(2) {
+                geschillenportaal::publication::set_published(conn, *id, false, secretariat, now).unwrap();
+            }
+            let mut all: Vec<(Option<NaiveDateTime>, i64, String)> = p::table
+                .filter(p::status.ne("in_review"))
+                .select((p::published_at, p::id, p::status))
+                .load(conn)
+                .unwrap();
+            all.sort_by_key(|row| std::cmp::Reverse((row.0, row.1)));
+            let started = std::time::Instant::now();
+            let queue = review_queue(conn, 100).unwrap();
+            eprintln!("the secretariat's queue of 100,000 rulings: {:?}", started.elapsed());
+            let listed: Vec<(Option<NaiveDateTime>, i64, String)> =
+                queue.iter().map(|r| (r.published_at, r.id, r.status.clone())).collect();
+            assert_eq!(listed, all[..100].to_vec());
+            assert_eq!(listed.iter().filter(|r| r.2 == "withdrawn").count(), 3, "{listed:?}");
+        }
     })
     .await;
 }
